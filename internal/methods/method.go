@@ -1,0 +1,90 @@
+// Package methods holds the wire methods of the 2026-01 API: one file per
+// method and one table (All) naming each with its role and handler. Handlers
+// read and write through a store.Tx and return typed errors; they know
+// nothing about HTTP, and httpapi renders their results.
+package methods
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/partifact/mockserver/internal/store"
+)
+
+// Access says who may call a method.
+type Access int
+
+const (
+	Public   Access = iota // no credential (integrations.insert)
+	AnyRole                // any authenticated integration
+	Repairer               // integrations with the repairer role
+	Supplier               // integrations with the supplier role
+)
+
+// Allows reports whether an integration of role may call a method.
+func (a Access) Allows(role store.Role) bool {
+	switch a {
+	case Repairer:
+		return role == store.RoleRepairer
+	case Supplier:
+		return role == store.RoleSupplier
+	default:
+		return true
+	}
+}
+
+// Call is the context a handler runs in.
+type Call struct {
+	Ctx    context.Context
+	Tx     store.Tx
+	Caller store.Integration // zero for Public methods
+}
+
+// Method is one row of the route table.
+type Method struct {
+	Name   string
+	Access Access
+	// Write methods run in store.Update, the others in store.View.
+	Write bool
+	// BareErrors: the error union is bare JSON strings (vendor decision D24).
+	BareErrors bool
+	// Serve decodes a schema-valid JSON body and runs the handler.
+	Serve func(c *Call, body []byte) (any, error)
+}
+
+// def builds a Method whose handler takes a typed request.
+func def[Req any](name string, access Access, write bool, h func(*Call, *Req) (any, error)) Method {
+	return Method{
+		Name: name, Access: access, Write: write,
+		Serve: func(c *Call, body []byte) (any, error) {
+			req := new(Req)
+			// The body already passed schema validation; a failure here means
+			// the schema and the Go type disagree, which is still the caller's
+			// bad input rather than a crash.
+			if err := json.Unmarshal(body, req); err != nil {
+				return nil, BadRequest("", err.Error())
+			}
+			return h(c, req)
+		},
+	}
+}
+
+// All is the route table: every wire method the server serves.
+var All = []Method{
+	integrationsInsert,
+	businessesList,
+	tier1Prepare,
+	tier1VehiclesPreload,
+	workProvidersList,
+	jobsInsert,
+	jobsGet,
+	jobsList,
+	jobsPartsInsert,
+	basketsLatestGet,
+	procurementsInsert,
+	procurementsGet,
+	procurementsInvoicesList,
+	supplierProcurementsList,
+	supplierProcurementsGet,
+	supplierProcurementsConfirm,
+}

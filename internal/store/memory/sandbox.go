@@ -1,0 +1,110 @@
+package memory
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/partifact/mockserver/internal/store"
+)
+
+func (t *tx) InsertFault(f store.Fault) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	old := t.w.faults
+	t.w.faults = append(slices.Clone(old), f)
+	t.undo = append(t.undo, func() { t.w.faults = old })
+	return nil
+}
+
+func (t *tx) Faults(method string) ([]store.Fault, error) {
+	var out []store.Fault
+	for _, f := range t.w.faults {
+		if f.Remaining != 0 && (method == "" || f.Method == method) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) UseFault(id uuid.UUID) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(t.w.faults, func(f store.Fault) bool { return f.ID == id })
+	if i < 0 || t.w.faults[i].Remaining == 0 {
+		return store.ErrNotFound
+	}
+	if t.w.faults[i].Remaining > 0 {
+		old := t.w.faults
+		t.w.faults = slices.Clone(old)
+		t.w.faults[i].Remaining--
+		t.undo = append(t.undo, func() { t.w.faults = old })
+	}
+	return nil
+}
+
+func (t *tx) DeleteFaults() error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	old := t.w.faults
+	t.w.faults = nil
+	t.undo = append(t.undo, func() { t.w.faults = old })
+	return nil
+}
+
+func (s *Store) AppendJournal(ctx context.Context, tenant string, entries []store.JournalEntry, keep int) error {
+	w := s.world(tenant)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.journal = append(w.journal, entries...)
+	if keep >= 0 && len(w.journal) > keep {
+		w.journal = slices.Clone(w.journal[len(w.journal)-keep:])
+	}
+	return ctx.Err()
+}
+
+func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilter) ([]store.JournalEntry, error) {
+	w := s.world(tenant)
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	var out []store.JournalEntry
+	for _, e := range w.journal {
+		if (f.Method == "" || e.Method == f.Method) && (f.Status == 0 || e.Status == f.Status) {
+			out = append(out, e)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out, ctx.Err()
+}
+
+func (s *Store) ClearJournal(ctx context.Context, tenant string) error {
+	w := s.world(tenant)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.journal = nil
+	return ctx.Err()
+}
+
+func (s *Store) AddCoverage(ctx context.Context, tenant string, counts map[string]int) error {
+	w := s.world(tenant)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, n := range counts {
+		w.coverage[k] += n
+	}
+	return ctx.Err()
+}
+
+func (s *Store) Coverage(ctx context.Context, tenant string) (map[string]int, error) {
+	w := s.world(tenant)
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return maps.Clone(w.coverage), ctx.Err()
+}

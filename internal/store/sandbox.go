@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Sandbox state: per-tenant controls outside the contract (faults, the
+// request journal and contract coverage). Like everything else it lives in
+// the store, so several instances on one database agree.
+
+// Fault makes a method answer an injected error or status, after an
+// optional delay, with some probability, a limited number of times.
+type Fault struct {
+	ID          uuid.UUID
+	Method      string
+	ErrorType   string         // a variant of the method's union, or ""
+	ErrorFields map[string]any // fields beside the variant's type
+	Status      int            // the HTTP status; 0: the variant's usual one
+	LatencyMS   int
+	Probability float64 // 0 < p <= 1
+	Remaining   int     // times left; -1: unlimited
+	CreatedAt   time.Time
+}
+
+// JournalEntry is one request the tenant received.
+type JournalEntry struct {
+	ID            uuid.UUID
+	Time          time.Time // tenant clock
+	RequestID     string
+	Method        string // wire method, or the path for other routes
+	Status        int
+	Latency       time.Duration
+	IntegrationID *uuid.UUID // the credential, by integration id only: keys are never kept
+	RequestBody   []byte
+	ResponseBody  []byte
+}
+
+// JournalFilter narrows Sandbox.Journal; zero values match everything.
+type JournalFilter struct {
+	Method string
+	Status int
+	Limit  int // 0: every kept entry
+}
+
+// SandboxTx is the per-tenant part of sandbox state inside a transaction.
+type SandboxTx interface {
+	InsertFault(Fault) error
+	// Faults lists the tenant's faults with Remaining != 0, oldest first; an
+	// empty method lists those of every method.
+	Faults(method string) ([]Fault, error)
+	// UseFault takes one use of a fault; ErrNotFound when none is left.
+	UseFault(id uuid.UUID) error
+	DeleteFaults() error
+}
+
+// Sandbox is the part that works outside method transactions, so that
+// recording a request never slows or fails the request itself.
+type Sandbox interface {
+	// AppendJournal adds entries (oldest first) and keeps the newest keep.
+	AppendJournal(ctx context.Context, tenant string, entries []JournalEntry, keep int) error
+	// Journal lists entries oldest first.
+	Journal(ctx context.Context, tenant string, f JournalFilter) ([]JournalEntry, error)
+	ClearJournal(ctx context.Context, tenant string) error
+	// AddCoverage adds counts to the tenant's coverage counters (keys such as
+	// "repairer.jobs.get 200" or "repairer.jobs.get not_found").
+	AddCoverage(ctx context.Context, tenant string, counts map[string]int) error
+	Coverage(ctx context.Context, tenant string) (map[string]int, error)
+}

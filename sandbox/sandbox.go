@@ -1,0 +1,72 @@
+// Package sandbox starts an in-process mock server for Go tests: a real HTTP
+// server on 127.0.0.1 with a port of its own and the seeded demo world.
+//
+//	srv := sandbox.Start(t)
+//	// point your client at srv.URL with sandbox.Repairer's credentials
+package sandbox
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/seed"
+)
+
+// Credential is an api key with its integration id.
+type Credential struct {
+	APIKey        string
+	IntegrationID string
+}
+
+// The seeded demo credentials.
+var (
+	Repairer = Credential{seed.RepairerAPIKey, seed.RepairerIntegrationID.String()}
+	Supplier = Credential{seed.SupplierAPIKey, seed.SupplierIntegrationID.String()}
+	// A repairer and a supplier of two other organizations.
+	OtherRepairer = Credential{seed.OtherRepairerAPIKey, seed.OtherRepairerIntegID.String()}
+	OtherSupplier = Credential{seed.OtherSupplierAPIKey, seed.OtherSupplierIntegID.String()}
+)
+
+// Server is a running mock.
+type Server struct {
+	URL string
+	app *app.App
+}
+
+// Options adjust Start; the zero value is the default.
+type Options struct {
+	Logger *slog.Logger // default: discard
+}
+
+// Start serves a mock until the test ends.
+func Start(tb testing.TB, opts ...Options) *Server {
+	tb.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: o.Logger})
+	if err != nil {
+		tb.Fatalf("sandbox: start: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run() }()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Close(ctx); err != nil {
+			tb.Errorf("sandbox: close: %v", err)
+		}
+		if err := <-done; err != nil {
+			tb.Errorf("sandbox: serve: %v", err)
+		}
+	})
+	return &Server{URL: a.URL(), app: a}
+}
