@@ -9,10 +9,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/sandbox"
 )
+
+// httpClient bounds every call: a hung server fails the test instead of
+// hanging it.
+var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 var (
 	docOnce sync.Once
@@ -73,7 +78,7 @@ func (c *client) raw(httpMethod, method string, body []byte) (int, http.Header, 
 	for k, vs := range c.header {
 		req.Header[k] = vs
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

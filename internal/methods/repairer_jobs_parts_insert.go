@@ -7,6 +7,9 @@ import (
 	"github.com/partifact/mockserver/internal/store"
 )
 
+// MaxPartsPerJob bounds a job's parts so that baskets stay cheap to derive.
+const MaxPartsPerJob = 1000
+
 // repairer.jobs.parts.insert adds identified parts to a job, as estimated.
 // Its errors are bare JSON strings (vendor decision D24): see BareErrors.
 var jobsPartsInsert = func() Method {
@@ -19,6 +22,9 @@ var jobsPartsInsert = func() Method {
 			existing, err := c.Tx.Parts(job.ID)
 			if err != nil {
 				return nil, err
+			}
+			if len(existing)+len(r.Parts) > MaxPartsPerJob {
+				return nil, BadRequest("/parts", fmt.Sprintf("a job holds at most %d parts", MaxPartsPerJob))
 			}
 			now := c.Tx.Now()
 			parts := make([]store.Part, len(r.Parts))

@@ -497,15 +497,21 @@ func (t *tx) InsertParts(ps []store.Part) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	byJob := map[uuid.UUID][]store.Part{}
 	for _, p := range ps {
-		job := p.JobID
+		byJob[p.JobID] = append(byJob[p.JobID], p)
+	}
+	for job, add := range byJob {
 		old := t.w.parts[job]
 		for _, q := range old {
-			if q.ID == p.ID {
-				return store.ErrConflict
+			for _, p := range add {
+				if q.ID == p.ID {
+					return store.ErrConflict
+				}
 			}
 		}
-		t.w.parts[job] = append(slices.Clip(old), p)
+		// Clip so the append copies: the undo keeps old intact.
+		t.w.parts[job] = append(slices.Clip(old), add...)
 		t.undo = append(t.undo, func() { t.w.parts[job] = old })
 	}
 	return nil
