@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"--help"}, &out); code != 0 {
+		t.Fatalf("--help exited %d", code)
+	}
+	for _, want := range []string{"-addr", "ADDR", "-database-url", "DATABASE_URL", "-tenant-idle", "TENANT_IDLE", "-log-format", "LOG_FORMAT"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestBadConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{args: []string{"--log-format", "xml"}},
+		{args: []string{"--tenant-idle", "soon"}},
+		{env: map[string]string{"TENANT_IDLE": "soon"}},
+		{args: []string{"--no-such-flag"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var out bytes.Buffer
+			if code := run(tc.args, &out); code != 2 {
+				t.Errorf("%v %v: exit %d, want 2 (%s)", tc.args, tc.env, code, out.String())
+			}
+		})
+	}
+}
+
+// An address that cannot be listened on fails start-up with exit 1.
+func TestListenFailure(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"--addr", "256.0.0.1:1"}, &out); code != 1 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+}
