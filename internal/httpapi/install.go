@@ -95,7 +95,6 @@ func sandboxRequestSchema(doc *spec.Doc, path string) (*openapi3.Schema, error) 
 
 // grant is an authorization request that passed every check.
 type grant struct {
-	tenant   string
 	client   store.Client
 	redirect *url.URL
 	rawURL   string
@@ -151,8 +150,8 @@ func pageTenant(r *http.Request, v url.Values) (string, error) {
 // checkGrant validates an authorization request, from the query of the page
 // or from the fields of its form: nothing the browser sends back is trusted.
 // Failures are pageErrors, or store errors.
-func checkGrant(tx store.Tx, tenant string, v url.Values) (grant, error) {
-	g := grant{tenant: tenant}
+func checkGrant(tx store.Tx, v url.Values) (grant, error) {
+	var g grant
 	var clientID string
 	var err error
 	if clientID, err = single(v, "client_id"); err != nil {
@@ -211,7 +210,7 @@ func (f *install) consentPage(w http.ResponseWriter, r *http.Request) {
 	var orgs []store.Organization
 	err = f.st.View(r.Context(), tenant, func(tx store.Tx) error {
 		var err error
-		if g, err = checkGrant(tx, tenant, q); err != nil {
+		if g, err = checkGrant(tx, q); err != nil {
 			return err
 		}
 		orgs, err = tx.Organizations(g.role)
@@ -275,7 +274,7 @@ func (f *install) decide(w http.ResponseWriter, r *http.Request) {
 	var answer url.Values
 	err = f.st.Update(r.Context(), tenant, func(tx store.Tx) error {
 		var err error
-		if g, err = checkGrant(tx, tenant, form); err != nil {
+		if g, err = checkGrant(tx, form); err != nil {
 			return err
 		}
 		switch decision {
