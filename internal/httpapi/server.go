@@ -77,6 +77,9 @@ func New(cfg Config) (http.Handler, error) {
 	})
 	r.Get("/openapi.json", rawJSON(mockserver.OpenAPI))
 	r.Get("/openapi-3.0.json", rawJSON(openapi30))
+	if err := mountInstall(r, cfg.Store, cfg.Doc); err != nil {
+		return nil, err
+	}
 	r.HandleFunc(spec.PathPrefix+"{method}", func(w http.ResponseWriter, req *http.Request) {
 		rt := routes[chi.URLParam(req, "method")]
 		if rt == nil {
