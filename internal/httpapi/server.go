@@ -174,7 +174,10 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, resp)
 	// Only now may the call's webhooks go out (contract §4: after the 200).
+	// The answer is flushed first: until the handler returns it would
+	// otherwise sit in the server's buffer.
 	if ids := rec.Written(); len(ids) > 0 {
+		_ = http.NewResponseController(w).Flush()
 		if err := webhooks.Release(context.WithoutCancel(r.Context()), st, Tenant(r), ids); err != nil {
 			logger(r).Warn("release webhooks", "error", err)
 		}
