@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 func main() {
@@ -35,6 +37,9 @@ func run(args []string, stderr io.Writer) int {
 	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "Postgres URL; empty keeps state in memory (env DATABASE_URL)")
 	idle := fs.Duration("tenant-idle", time.Hour, "drop a tenant's world after this long unused, 0 never (env TENANT_IDLE)")
 	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
+	whBackoff := fs.String("webhook-backoff", env("WEBHOOK_BACKOFF", "1s,5s,30s,2m,10m,30m,1h"), "waits between webhook attempts, on the tenant's clock; the last repeats up to 8 attempts (env WEBHOOK_BACKOFF)")
+	whAllow := fs.String("webhook-allow-host", env("WEBHOOK_ALLOW_HOST", ""), "comma-separated host names webhooks may go to besides loopback, e.g. compose services (env WEBHOOK_ALLOW_HOST)")
+	whPoll := fs.String("webhook-poll", env("WEBHOOK_POLL", "1s"), "how often the webhook dispatcher looks for due deliveries without a wakeup (env WEBHOOK_POLL)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mockserver [flags]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
 		fs.PrintDefaults()
@@ -54,6 +59,23 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 
+	backoff, err := webhooks.ParseBackoff(*whBackoff)
+	if err != nil {
+		fmt.Fprintf(stderr, "mockserver: --webhook-backoff: %v\n", err)
+		return 2
+	}
+	poll, err := time.ParseDuration(*whPoll)
+	if err != nil || poll <= 0 {
+		fmt.Fprintf(stderr, "mockserver: --webhook-poll must be a positive duration, not %q\n", *whPoll)
+		return 2
+	}
+	var allowHosts []string
+	for h := range strings.SplitSeq(*whAllow, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			allowHosts = append(allowHosts, h)
+		}
+	}
+
 	var h slog.Handler
 	switch *logFormat {
 	case "text":
@@ -69,7 +91,8 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	a, err := app.New(ctx, app.Config{Addr: *addr, DatabaseURL: *dbURL, TenantIdle: *idle, Logger: log})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DatabaseURL: *dbURL, TenantIdle: *idle, Logger: log,
+		WebhookBackoff: backoff, WebhookAllowHosts: allowHosts, WebhookPoll: poll})
 	if err != nil {
 		log.Error("start", "error", err)
 		return 1

@@ -1,6 +1,6 @@
 // Package app wires the server together: the store, the HTTP edge on a
-// listener it opens itself (":0" works), the idle-tenant janitor, and an
-// ordered shutdown.
+// listener it opens itself (":0" works), the webhook dispatcher, the
+// idle-tenant janitor, and an ordered shutdown.
 package app
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
+	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 // Config is the server's whole configuration.
@@ -25,6 +26,14 @@ type Config struct {
 	DatabaseURL string        // empty: the in-memory store
 	TenantIdle  time.Duration // drop worlds idle this long (0: never)
 	Logger      *slog.Logger
+
+	// Webhooks: the retry schedule on the tenant's clock (nil: the
+	// default), hosts allowed beside loopback, the fallback poll interval
+	// and how many deliveries are sent at once (0: the defaults).
+	WebhookBackoff     []time.Duration
+	WebhookAllowHosts  []string
+	WebhookPoll        time.Duration
+	WebhookConcurrency int
 }
 
 // App is a running server.
@@ -34,6 +43,7 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	log      *slog.Logger
+	webhooks *webhooks.Dispatcher
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -53,7 +63,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger})
+	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
+	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -65,6 +76,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	return &App{
 		cfg: cfg, store: st, listener: ln, log: cfg.Logger, stop: make(chan struct{}),
+		webhooks: webhooks.New(webhooks.Config{
+			Store: st, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
+			Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger,
+		}),
 		server: &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -94,6 +109,7 @@ func (a *App) Run() error {
 		a.wg.Add(1)
 		go a.janitor()
 	}
+	a.webhooks.Start()
 	a.log.Info("serving", "url", a.URL())
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -123,10 +139,12 @@ func (a *App) janitor() {
 }
 
 // Close stops HTTP first (letting requests in flight finish), then the
-// background work, then the store.
+// webhook dispatcher (letting deliveries in flight finish while ctx lasts),
+// then the other background work, then the store.
 func (a *App) Close(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
+	werr := a.webhooks.Stop(ctx)
 	close(a.stop)
 	a.wg.Wait()
-	return errors.Join(err, a.store.Close())
+	return errors.Join(err, werr, a.store.Close())
 }

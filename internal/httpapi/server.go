@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 // MaxBody is the largest request body accepted (1 MiB); larger gets 413.
@@ -35,6 +37,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Methods defaults to methods.All.
 	Methods []methods.Method
+	// WebhookSender sends the webhook probe's requests; default: loopback only.
+	WebhookSender *webhooks.Sender
 }
 
 // route is a method with its request schema resolved once.
@@ -78,6 +82,9 @@ func New(cfg Config) (http.Handler, error) {
 	r.Get("/openapi.json", rawJSON(mockserver.OpenAPI))
 	r.Get("/openapi-3.0.json", rawJSON(openapi30))
 	if err := mountInstall(r, cfg.Store, cfg.Doc); err != nil {
+		return nil, err
+	}
+	if err := mountWebhooks(r, cfg); err != nil {
 		return nil, err
 	}
 	r.HandleFunc(spec.PathPrefix+"{method}", func(w http.ResponseWriter, req *http.Request) {
@@ -141,8 +148,10 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 	}
 
 	var resp any
+	var rec *webhooks.Recorder
 	run := func(tx store.Tx) error {
-		c := &methods.Call{Ctx: r.Context(), Tx: tx}
+		rec = webhooks.Track(tx)
+		c := &methods.Call{Ctx: r.Context(), Tx: rec}
 		if rt.Access != methods.Public {
 			if c.Caller, err = cred.authenticate(tx); err != nil {
 				return err
@@ -167,6 +176,15 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+	// Only now may the call's webhooks go out (contract §4: after the 200).
+	// The answer is flushed first: until the handler returns it would
+	// otherwise sit in the server's buffer.
+	if ids := rec.Written(); len(ids) > 0 {
+		_ = http.NewResponseController(w).Flush()
+		if err := webhooks.Release(context.WithoutCancel(r.Context()), st, Tenant(r), ids); err != nil {
+			logger(r).Warn("release webhooks", "error", err)
+		}
+	}
 }
 
 // credential is the pair of headers every authenticated call carries.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 // Money is integer cents on the inside and a two-place decimal string on the
@@ -119,9 +120,14 @@ func findJob(c *Call, id JobIdentityV1) (store.Job, error) {
 
 // event writes an outbox event for one organization and role, with payload
 // rendered as the object's wire JSON.
+// The same transaction writes a delivery per subscribed endpoint.
 func event(tx store.Tx, typ string, org uuid.UUID, role store.Role, objType string, objID uuid.UUID, payload any) error {
-	return tx.AddEvent(store.Event{
+	ev := store.Event{
 		ID: uuid.New(), Type: typ, OrganizationID: org, Role: role,
 		ObjectType: objType, ObjectID: objID, Payload: mustJSON(payload), CreatedAt: tx.Now(),
-	})
+	}
+	if err := tx.AddEvent(ev); err != nil {
+		return err
+	}
+	return webhooks.Fanout(tx, ev)
 }

@@ -1,0 +1,164 @@
+package webhooks_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/seed"
+	"github.com/partifact/mockserver/webhook"
+)
+
+type sinkList struct {
+	Items []struct {
+		IntegrationID  *string           `json:"integration_id"`
+		SignatureValid bool              `json:"signature_valid"`
+		Headers        map[string]string `json:"headers"`
+		Body           string            `json:"body"`
+	}
+}
+
+func TestSinkReceivesDeliveries(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	s.subscribe("sink", seed.RepairerIntegrationID, s.url+"/__webhooks/sink")
+	if code := s.insertJob("sink", "SINK-1"); code != 200 {
+		t.Fatalf("jobs.insert: %d", code)
+	}
+	waitDelivery(t, s, "sink", "delivered")
+	var list sinkList
+	s.do(http.MethodGet, "/__webhooks/sink", "sink", nil, nil, &list)
+	if len(list.Items) != 1 || !list.Items[0].SignatureValid || list.Items[0].Headers["user-agent"] != "partly-mock-webhooks/2026-01" {
+		t.Fatalf("sink: %+v", list)
+	}
+	// The shared world's sink saw nothing of the tenant's delivery.
+	var shared sinkList
+	s.do(http.MethodGet, "/__webhooks/sink", "", nil, nil, &shared)
+	if len(shared.Items) != 0 {
+		t.Fatalf("shared sink: %+v", shared)
+	}
+}
+
+func TestSinkAnswersLikeAReceiver(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	now := time.Now().UTC()
+	body := func(msg string, at time.Time) []byte {
+		return []byte(`{"message_id":"` + msg + `","type":"repairer.job.inserted","timestamp":"` + at.Format(time.RFC3339) +
+			`","api_version":"2026-01","integration_id":"` + seed.RepairerIntegrationID.String() +
+			`","attempt":1,"object":{"type":"job","id":"` + seed.DemoJobID.String() + `"},"payload":{}}`)
+	}
+	good := body("6f1c0000-0000-4000-8000-000000000001", now)
+	stale := body("6f1c0000-0000-4000-8000-000000000002", now.Add(-6*time.Minute))
+	sign := func(b []byte) map[string]string {
+		return map[string]string{webhook.SignatureHeader: webhook.Sign(seed.RepairerWebhookSecret, b)}
+	}
+	for _, tc := range []struct {
+		name      string
+		headers   map[string]string
+		body      []byte
+		status    int
+		reason    string
+		duplicate bool
+	}{
+		{"OK", sign(good), good, 200, "", false},
+		{"OKDuplicate", sign(good), good, 200, "", true},
+		{"ErrMissingSignature", nil, good, 400, "missing_signature", false},
+		{"ErrForged", map[string]string{webhook.SignatureHeader: webhook.Sign("pwh_forged", good)}, good, 400, "bad_signature", false},
+		{"ErrNotBase64", map[string]string{webhook.SignatureHeader: "%%%"}, good, 400, "bad_signature", false},
+		{"ErrStale", sign(stale), stale, 400, "stale_timestamp", false},
+		{"ErrNotJSON", sign([]byte("hello")), []byte("hello"), 400, "bad_body", false},
+		{"ErrUnknownIntegration", sign([]byte(`{"integration_id":"6f1c0000-0000-4000-8000-0000000000ff"}`)),
+			[]byte(`{"integration_id":"6f1c0000-0000-4000-8000-0000000000ff"}`), 400, "unknown_integration", false},
+	} {
+		var out struct {
+			OK        bool
+			Reason    string
+			Duplicate bool
+		}
+		code := s.do(http.MethodPost, "/__webhooks/sink", "sink-answers", tc.headers, tc.body, &out)
+		if code != tc.status || out.Reason != tc.reason || out.Duplicate != tc.duplicate {
+			t.Fatalf("%s: got %d %+v, want %d %q duplicate=%v", tc.name, code, out, tc.status, tc.reason, tc.duplicate)
+		}
+	}
+	var list sinkList
+	s.do(http.MethodGet, "/__webhooks/sink", "sink-answers", nil, nil, &list)
+	if len(list.Items) != 8 {
+		t.Fatalf("sink kept %d records, want every one of 8", len(list.Items))
+	}
+}
+
+type probeReport struct {
+	OK     bool
+	Passed bool
+	Type   string
+	Checks []struct {
+		Name       string
+		StatusCode *int `json:"status_code"`
+		Passed     bool
+	}
+}
+
+func TestProbe(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	careless := newReceiver(t, nil) // accepts everything
+	for _, tc := range []struct {
+		name, url string
+		in        string
+		passed    map[string]bool
+	}{
+		// The sink is a correct receiver: every check passes.
+		{"Sink", s.url + "/__webhooks/sink", seed.SupplierIntegrationID.String(),
+			map[string]bool{"signed": true, "forged_signature": true, "stale_timestamp": true, "duplicate": true}},
+		{"Careless", careless.srv.URL, seed.RepairerIntegrationID.String(),
+			map[string]bool{"signed": true, "forged_signature": false, "stale_timestamp": false, "duplicate": true}},
+		{"Nobody", "http://127.0.0.1:1/", seed.RepairerIntegrationID.String(),
+			map[string]bool{"signed": false, "forged_signature": false, "stale_timestamp": false, "duplicate": false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rep probeReport
+			code := s.do(http.MethodPost, "/__webhooks/probe", "probe", nil, map[string]any{"url": tc.url, "integration_id": tc.in}, &rep)
+			if code != 200 || !rep.OK || len(rep.Checks) != 4 {
+				t.Fatalf("probe: %d %+v", code, rep)
+			}
+			all := true
+			for _, c := range rep.Checks {
+				if c.Passed != tc.passed[c.Name] {
+					t.Fatalf("%s: passed=%v, want %v (%+v)", c.Name, c.Passed, tc.passed[c.Name], rep)
+				}
+				all = all && c.Passed
+			}
+			if rep.Passed != all {
+				t.Fatalf("passed=%v with checks %+v", rep.Passed, rep.Checks)
+			}
+		})
+	}
+	var refused struct{ Reason string }
+	if code := s.do(http.MethodPost, "/__webhooks/probe", "probe", nil, map[string]any{"url": "http://example.com/", "integration_id": seed.RepairerIntegrationID}, &refused); code != 400 || refused.Reason != "url_not_loopback" {
+		t.Fatalf("probe of a public URL: %d %+v", code, refused)
+	}
+}
+
+func TestDeliveryLogAnswers(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	for _, tc := range []struct {
+		name, method, path string
+		status             int
+		reason             string
+	}{
+		{"ErrIntegrationNotUUID", "GET", "/__webhooks/deliveries?integration_id=x", 400, "bad_query"},
+		{"ErrStatus", "GET", "/__webhooks/deliveries?status=lost", 400, "bad_query"},
+		{"ErrLimit", "GET", "/__webhooks/deliveries?limit=0", 400, "bad_query"},
+		{"ErrReplayUnknown", "POST", "/__webhooks/deliveries/" + seed.DemoJobID.String() + "/replay", 404, "unknown_delivery"},
+		{"ErrReplayNotUUID", "POST", "/__webhooks/deliveries/x/replay", 404, "unknown_delivery"},
+		{"ErrVerb", "DELETE", "/__webhooks/subscribe", 405, "method_not_allowed"},
+	} {
+		var out struct{ Reason string }
+		if code := s.do(tc.method, tc.path, "log", nil, nil, &out); code != tc.status || out.Reason != tc.reason {
+			t.Fatalf("%s: %d %+v, want %d %q", tc.name, code, out, tc.status, tc.reason)
+		}
+	}
+}
