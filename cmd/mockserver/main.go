@@ -35,6 +35,10 @@ func run(args []string, stderr io.Writer) int {
 	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "Postgres URL; empty keeps state in memory (env DATABASE_URL)")
 	idle := fs.Duration("tenant-idle", time.Hour, "drop a tenant's world after this long unused, 0 never (env TENANT_IDLE)")
 	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
+	// Sandbox controls; SANDBOX_ROUTES, JOURNAL_SIZE and SUPPLIER_AUTO_CONFIRM set them too.
+	sandboxRoutes := fs.Bool("sandbox-routes", true, "serve the /__ sandbox controls; false shows only the contract (env SANDBOX_ROUTES)")
+	journalSize := fs.Int("journal-size", 1000, "calls kept in each tenant's /__journal, 0 none (env JOURNAL_SIZE)")
+	autoConfirm := fs.Duration("supplier-auto-confirm", 0, "confirm procurements this long after creation on the tenant clock, 0 never (env SUPPLIER_AUTO_CONFIRM)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mockserver [flags]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
 		fs.PrintDefaults()
@@ -47,11 +51,26 @@ func run(args []string, stderr io.Writer) int {
 		}
 		*idle = d
 	}
+	for name, variable := range map[string]string{"sandbox-routes": "SANDBOX_ROUTES", "journal-size": "JOURNAL_SIZE", "supplier-auto-confirm": "SUPPLIER_AUTO_CONFIRM"} {
+		if v, ok := os.LookupEnv(variable); ok {
+			if err := fs.Set(name, v); err != nil {
+				fmt.Fprintf(stderr, "mockserver: %s: %v\n", variable, err)
+				return 2
+			}
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}
 		return 2
+	}
+	if *journalSize < 0 || *autoConfirm < 0 {
+		fmt.Fprintln(stderr, "mockserver: --journal-size and --supplier-auto-confirm cannot be negative")
+		return 2
+	}
+	if *journalSize == 0 {
+		*journalSize = -1 // app.Config reads 0 as the default
 	}
 
 	var h slog.Handler
@@ -69,7 +88,8 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	a, err := app.New(ctx, app.Config{Addr: *addr, DatabaseURL: *dbURL, TenantIdle: *idle, Logger: log})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DatabaseURL: *dbURL, TenantIdle: *idle, Logger: log,
+		NoSandboxRoutes: !*sandboxRoutes, JournalSize: *journalSize, SupplierAutoConfirm: *autoConfirm})
 	if err != nil {
 		log.Error("start", "error", err)
 		return 1

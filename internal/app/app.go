@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/metrics"
+	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
@@ -25,6 +28,11 @@ type Config struct {
 	DatabaseURL string        // empty: the in-memory store
 	TenantIdle  time.Duration // drop worlds idle this long (0: never)
 	Logger      *slog.Logger
+
+	// Sandbox controls.
+	NoSandboxRoutes     bool          // answer every /__ route 404
+	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
+	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
 }
 
 // App is a running server.
@@ -34,6 +42,8 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	log      *slog.Logger
+	recorder *recorder.Recorder
+	metrics  *metrics.Metrics
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -53,7 +63,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger})
+	journal := cmp.Or(cfg.JournalSize, httpapi.DefaultJournalSize)
+	rec := recorder.New(st, max(journal, 0), cfg.Logger)
+	met := metrics.New(st.CountTenants)
+	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger,
+		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -65,6 +79,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	return &App{
 		cfg: cfg, store: st, listener: ln, log: cfg.Logger, stop: make(chan struct{}),
+		recorder: rec, metrics: met,
 		server: &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -88,11 +103,19 @@ func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
 
+// Metrics is the server's instrumentation (the webhook dispatcher counts
+// its attempts there).
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
+
 // Run serves until Close is called or serving fails.
 func (a *App) Run() error {
 	if a.cfg.TenantIdle > 0 {
 		a.wg.Add(1)
 		go a.janitor()
+	}
+	if a.cfg.SupplierAutoConfirm > 0 {
+		a.wg.Add(1)
+		go a.autoConfirm()
 	}
 	a.log.Info("serving", "url", a.URL())
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
@@ -123,10 +146,11 @@ func (a *App) janitor() {
 }
 
 // Close stops HTTP first (letting requests in flight finish), then the
-// background work, then the store.
+// background work, then writes what the journal still buffers, then closes
+// the store.
 func (a *App) Close(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
 	close(a.stop)
 	a.wg.Wait()
-	return errors.Join(err, a.store.Close())
+	return errors.Join(err, a.recorder.Close(ctx), a.store.Close())
 }
