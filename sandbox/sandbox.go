@@ -40,6 +40,9 @@ type Server struct {
 // Options adjust Start; the zero value is the default.
 type Options struct {
 	Logger *slog.Logger // default: discard
+	// SupplierAutoConfirm confirms new procurements this long after their
+	// creation, on the tenant clock (0: never), as --supplier-auto-confirm.
+	SupplierAutoConfirm time.Duration
 }
 
 // Start serves a mock until the test ends.
@@ -52,7 +55,7 @@ func Start(tb testing.TB, opts ...Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: o.Logger})
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm})
 	if err != nil {
 		tb.Fatalf("sandbox: start: %v", err)
 	}

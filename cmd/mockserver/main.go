@@ -40,6 +40,10 @@ func run(args []string, stderr io.Writer) int {
 	whBackoff := fs.String("webhook-backoff", env("WEBHOOK_BACKOFF", "1s,5s,30s,2m,10m,30m,1h"), "waits between webhook attempts, on the tenant's clock; the last repeats up to 8 attempts (env WEBHOOK_BACKOFF)")
 	whAllow := fs.String("webhook-allow-host", env("WEBHOOK_ALLOW_HOST", ""), "comma-separated host names webhooks may go to besides loopback, e.g. compose services (env WEBHOOK_ALLOW_HOST)")
 	whPoll := fs.String("webhook-poll", env("WEBHOOK_POLL", "1s"), "how often the webhook dispatcher looks for due deliveries without a wakeup (env WEBHOOK_POLL)")
+	// Sandbox controls; SANDBOX_ROUTES, JOURNAL_SIZE and SUPPLIER_AUTO_CONFIRM set them too.
+	sandboxRoutes := fs.Bool("sandbox-routes", true, "serve the /__ sandbox controls; false shows only the contract (env SANDBOX_ROUTES)")
+	journalSize := fs.Int("journal-size", 1000, "calls kept in each tenant's /__journal, 0 none (env JOURNAL_SIZE)")
+	autoConfirm := fs.Duration("supplier-auto-confirm", 0, "confirm procurements this long after creation on the tenant clock, 0 never (env SUPPLIER_AUTO_CONFIRM)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mockserver [flags]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
 		fs.PrintDefaults()
@@ -52,11 +56,26 @@ func run(args []string, stderr io.Writer) int {
 		}
 		*idle = d
 	}
+	for name, variable := range map[string]string{"sandbox-routes": "SANDBOX_ROUTES", "journal-size": "JOURNAL_SIZE", "supplier-auto-confirm": "SUPPLIER_AUTO_CONFIRM"} {
+		if v, ok := os.LookupEnv(variable); ok {
+			if err := fs.Set(name, v); err != nil {
+				fmt.Fprintf(stderr, "mockserver: %s: %v\n", variable, err)
+				return 2
+			}
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}
 		return 2
+	}
+	if *journalSize < 0 || *autoConfirm < 0 {
+		fmt.Fprintln(stderr, "mockserver: --journal-size and --supplier-auto-confirm cannot be negative")
+		return 2
+	}
+	if *journalSize == 0 {
+		*journalSize = -1 // app.Config reads 0 as the default
 	}
 
 	backoff, err := webhooks.ParseBackoff(*whBackoff)
@@ -92,7 +111,8 @@ func run(args []string, stderr io.Writer) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	a, err := app.New(ctx, app.Config{Addr: *addr, DatabaseURL: *dbURL, TenantIdle: *idle, Logger: log,
-		WebhookBackoff: backoff, WebhookAllowHosts: allowHosts, WebhookPoll: poll})
+		WebhookBackoff: backoff, WebhookAllowHosts: allowHosts, WebhookPoll: poll,
+		NoSandboxRoutes: !*sandboxRoutes, JournalSize: *journalSize, SupplierAutoConfirm: *autoConfirm})
 	if err != nil {
 		log.Error("start", "error", err)
 		return 1

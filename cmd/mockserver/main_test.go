@@ -11,7 +11,9 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if code := run([]string{"--help"}, &out); code != 0 {
 		t.Fatalf("--help exited %d", code)
 	}
-	for _, want := range []string{"-addr", "ADDR", "-database-url", "DATABASE_URL", "-tenant-idle", "TENANT_IDLE", "-log-format", "LOG_FORMAT"} {
+	for _, want := range []string{"-addr", "ADDR", "-database-url", "DATABASE_URL", "-tenant-idle", "TENANT_IDLE", "-log-format", "LOG_FORMAT",
+		"-webhook-backoff", "WEBHOOK_BACKOFF", "-webhook-allow-host", "WEBHOOK_ALLOW_HOST", "-webhook-poll", "WEBHOOK_POLL",
+		"-sandbox-routes", "SANDBOX_ROUTES", "-journal-size", "JOURNAL_SIZE", "-supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/metrics"
+	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
@@ -34,6 +37,10 @@ type Config struct {
 	WebhookAllowHosts  []string
 	WebhookPoll        time.Duration
 	WebhookConcurrency int
+	// Sandbox controls.
+	NoSandboxRoutes     bool          // answer every /__ route 404
+	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
+	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
 }
 
 // App is a running server.
@@ -44,6 +51,8 @@ type App struct {
 	server   *http.Server
 	log      *slog.Logger
 	webhooks *webhooks.Dispatcher
+	recorder *recorder.Recorder
+	metrics  *metrics.Metrics
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -64,7 +73,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
-	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender})
+	journal := cmp.Or(cfg.JournalSize, httpapi.DefaultJournalSize)
+	rec := recorder.New(st, max(journal, 0), cfg.Logger)
+	met := metrics.New(st.CountTenants)
+	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender,
+		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -78,8 +91,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg: cfg, store: st, listener: ln, log: cfg.Logger, stop: make(chan struct{}),
 		webhooks: webhooks.New(webhooks.Config{
 			Store: st, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
-			Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger,
+			Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger, OnAttempt: met.WebhookAttempt,
 		}),
+		recorder: rec, metrics: met,
 		server: &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -103,6 +117,10 @@ func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
 
+// Metrics is the server's instrumentation (the webhook dispatcher counts
+// its attempts there).
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
+
 // Run serves until Close is called or serving fails.
 func (a *App) Run() error {
 	if a.cfg.TenantIdle > 0 {
@@ -110,6 +128,10 @@ func (a *App) Run() error {
 		go a.janitor()
 	}
 	a.webhooks.Start()
+	if a.cfg.SupplierAutoConfirm > 0 {
+		a.wg.Add(1)
+		go a.autoConfirm()
+	}
 	a.log.Info("serving", "url", a.URL())
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -140,11 +162,12 @@ func (a *App) janitor() {
 
 // Close stops HTTP first (letting requests in flight finish), then the
 // webhook dispatcher (letting deliveries in flight finish while ctx lasts),
-// then the other background work, then the store.
+// then the other background work, then writes what the journal still
+// buffers, then closes the store.
 func (a *App) Close(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
 	werr := a.webhooks.Stop(ctx)
 	close(a.stop)
 	a.wg.Wait()
-	return errors.Join(err, werr, a.store.Close())
+	return errors.Join(err, werr, a.recorder.Close(ctx), a.store.Close())
 }

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -19,29 +17,6 @@ import (
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/sandbox"
 )
-
-// startApp serves a mock and returns it, for tests that also reach into the
-// store (to set up states the public API never drives).
-func startApp(t *testing.T) (*app.App, *sandbox.Server) {
-	t.Helper()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := a.Close(ctx); err != nil {
-			t.Error(err)
-		}
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return a, &sandbox.Server{URL: a.URL()}
-}
 
 // supplierMethods and the role each method needs, for the credential checks.
 var roleOf = map[string]methods.Access{}
@@ -175,7 +150,8 @@ func TestBadRequestNamesThePath(t *testing.T) {
 // TestMethodErrors is every handler-level error variant of every method.
 func TestMethodErrors(t *testing.T) {
 	t.Parallel()
-	a, srv := startApp(t)
+	a := startApp(t, app.Config{})
+	srv := &sandbox.Server{URL: a.URL()}
 	rep := newClient(t, srv, "method-errors", sandbox.Repairer)
 	sup := rep.as(sandbox.Supplier)
 	otherRep := rep.as(sandbox.OtherRepairer)

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -17,13 +14,7 @@ import (
 // seeded afresh on its next use.
 func TestIdleTenantsAreDropped(t *testing.T) {
 	t.Parallel()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", TenantIdle: 50 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.Run() }()
-	t.Cleanup(func() { _ = a.Close(context.Background()) })
+	a := startApp(t, app.Config{TenantIdle: 50 * time.Millisecond})
 	c := newClient(t, &sandbox.Server{URL: a.URL()}, "idle", sandbox.Repairer)
 	c.ok("repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.HornbySiteID},
 		"identity": map[string]any{"external": "IDLE-1"}, "if_": map[string]any{"exists": "update"}}, nil)

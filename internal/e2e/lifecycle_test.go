@@ -14,7 +14,13 @@ func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	srv := sandbox.Start(t)
 	rep := newClient(t, srv, "lifecycle", sandbox.Repairer)
-	sup := rep.as(sandbox.Supplier)
+	walkREADME(t, rep, rep.as(sandbox.Supplier))
+}
+
+// walkREADME is the README's walk-through, with the repairer's and the
+// supplier's clients of one tenant.
+func walkREADME(t *testing.T, rep, sup *client) {
+	t.Helper()
 
 	var prepared methods.Tier1PrepareResponse
 	rep.ok("tier1.prepare", map[string]any{"identifier": map[string]any{

@@ -6,7 +6,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +21,8 @@ import (
 
 	mockserver "github.com/partifact/mockserver"
 	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/metrics"
+	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/webhooks"
@@ -39,6 +40,12 @@ type Config struct {
 	Methods []methods.Method
 	// WebhookSender sends the webhook probe's requests; default: loopback only.
 	WebhookSender *webhooks.Sender
+
+	// Sandbox controls and observability (sandbox.go). Nil Recorder and
+	// Metrics get defaults; NoSandboxRoutes answers every /__ route 404.
+	Recorder        *recorder.Recorder
+	Metrics         *metrics.Metrics
+	NoSandboxRoutes bool
 }
 
 // route is a method with its request schema resolved once.
@@ -74,8 +81,13 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 
+	sb, err := newSandbox(cfg)
+	if err != nil {
+		return nil, err
+	}
+
 	r := chi.NewRouter()
-	r.Use(requestID(cfg.Logger), accessLog, recoverer, tenant)
+	r.Use(requestID(cfg.Logger), accessLog, recoverer, tenant, gate(cfg.NoSandboxRoutes))
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -87,14 +99,18 @@ func New(cfg Config) (http.Handler, error) {
 	if err := mountWebhooks(r, cfg); err != nil {
 		return nil, err
 	}
-	r.HandleFunc(spec.PathPrefix+"{method}", func(w http.ResponseWriter, req *http.Request) {
+	r.HandleFunc(spec.PathPrefix+"{method}", releaseWebhooks(cfg.Store, sb.observe(func(w http.ResponseWriter, req *http.Request) {
 		rt := routes[chi.URLParam(req, "method")]
 		if rt == nil {
 			writeError(w, req, false, &methods.Error{Type: "unknown_method"})
 			return
 		}
 		serve(cfg.Store, rt, w, req)
-	})
+	})))
+	sb.mount(r)
+	if err := mountDocs(r, mockserver.OpenAPI); err != nil {
+		return nil, err
+	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, req, false, &methods.Error{Type: "unknown_method"})
 	})
@@ -123,20 +139,9 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 		fail(&withStatus{http.StatusMethodNotAllowed, methods.BadRequest("", "wire methods are called with POST")})
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			fail(&withStatus{http.StatusUnsupportedMediaType, methods.BadRequest("/headers/content-type", "the body must be application/json")})
-			return
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(&withStatus{http.StatusRequestEntityTooLarge, methods.BadRequest("", "the body is larger than 1 MiB")})
-			return
-		}
-		fail(methods.BadRequest("", "the body could not be read"))
+		fail(err)
 		return
 	}
 	var cred credential
@@ -149,9 +154,21 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 
 	var resp any
 	var rec *webhooks.Recorder
+	var events *recorder.EventsTx
+	checkFaults := true
 	run := func(tx store.Tx) error {
+		// Faults are read in the call's own transaction, so a call with no
+		// fault set costs no extra round trip.
+		if checkFaults {
+			if f, err := pickFault(tx, rt.Name); err != nil {
+				return err
+			} else if f != nil {
+				return &faultHit{*f}
+			}
+		}
 		rec = webhooks.Track(tx)
-		c := &methods.Call{Ctx: r.Context(), Tx: rec}
+		events = &recorder.EventsTx{Tx: rec}
+		c := &methods.Call{Ctx: r.Context(), Tx: events}
 		if rt.Access != methods.Public {
 			if c.Caller, err = cred.authenticate(tx); err != nil {
 				return err
@@ -166,25 +183,49 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 		resp, err = rt.Serve(c, body)
 		return err
 	}
-	if rt.Write {
-		err = st.Update(r.Context(), Tenant(r), run)
-	} else {
-		err = st.View(r.Context(), Tenant(r), run)
+	exec := func() error {
+		if rt.Write {
+			return st.Update(r.Context(), Tenant(r), run)
+		}
+		return st.View(r.Context(), Tenant(r), run)
+	}
+	err = exec()
+	var hit *faultHit
+	if errors.As(err, &hit) {
+		if injectFault(st, rt, hit.Fault, w, r) {
+			return
+		}
+		checkFaults = false
+		err = exec()
 	}
 	if err != nil {
 		fail(err)
 		return
 	}
+	if ex := exchangeOf(r); ex != nil {
+		ex.events = events.Types
+	}
+	heldWebhooks(r).add(rec.Written())
 	writeJSON(w, http.StatusOK, resp)
-	// Only now may the call's webhooks go out (contract §4: after the 200).
-	// The answer is flushed first: until the handler returns it would
-	// otherwise sit in the server's buffer.
-	if ids := rec.Written(); len(ids) > 0 {
-		_ = http.NewResponseController(w).Flush()
-		if err := webhooks.Release(context.WithoutCancel(r.Context()), st, Tenant(r), ids); err != nil {
-			logger(r).Warn("release webhooks", "error", err)
+}
+
+// readBody checks the content type (JSON, or none) and reads at most
+// MaxBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return nil, &withStatus{http.StatusUnsupportedMediaType, methods.BadRequest("/headers/content-type", "the body must be application/json")}
 		}
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &withStatus{http.StatusRequestEntityTooLarge, methods.BadRequest("", "the body is larger than 1 MiB")}
+		}
+		return nil, methods.BadRequest("", "the body could not be read")
+	}
+	return body, nil
 }
 
 // credential is the pair of headers every authenticated call carries.

@@ -88,26 +88,34 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	refuse(w, http.StatusInternalServerError, "internal", "")
 }
 
-// readBody reads a body of at most MaxBody bytes; false when it answered.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(w, http.StatusRequestEntityTooLarge, "bad_body", "the body is larger than 1 MiB")
-		} else {
-			refuse(w, http.StatusBadRequest, "bad_body", "the body could not be read")
-		}
-		return nil, false
+// readRouteBody reads a body with the checks of the wire methods (content
+// type, size) and answers a failure in this family's shape; false when it
+// answered.
+func readRouteBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := readBody(w, r)
+	if err == nil {
+		return b, true
 	}
-	return b, true
+	status, msg := http.StatusBadRequest, "the body could not be read"
+	var ws *withStatus
+	if errors.As(err, &ws) {
+		status = ws.status
+	}
+	var me *methods.Error
+	if errors.As(err, &me) {
+		if fes, ok := me.Fields["errors"].([]methods.FieldError); ok && len(fes) > 0 {
+			msg = fes[0].Message
+		}
+	}
+	refuse(w, status, "bad_body", msg)
+	return nil, false
 }
 
 // decode reads the JSON body of a POST route into dst: malformed JSON or a
 // value its schema refuses is bad_body, an absent, null or empty required
 // field missing_field. false when it answered.
 func (h *webhookRoutes) decode(w http.ResponseWriter, r *http.Request, path string, dst any) bool {
-	b, ok := readBody(w, r)
+	b, ok := readRouteBody(w, r)
 	if !ok {
 		return false
 	}
@@ -253,7 +261,7 @@ func (h *webhookRoutes) integration(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := readRouteBody(w, r)
 	if !ok {
 		return
 	}

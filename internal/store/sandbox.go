@@ -54,6 +54,17 @@ type SandboxTx interface {
 	// UseFault takes one use of a fault; ErrNotFound when none is left.
 	UseFault(id uuid.UUID) error
 	DeleteFaults() error
+	// ProcurementByID finds a procurement whatever its organizations, for
+	// triggers acting as the other party. In an Update it locks the record,
+	// so concurrent confirmers (the auto-confirm loop of several instances)
+	// take turns.
+	ProcurementByID(id uuid.UUID) (Procurement, error)
+}
+
+// DueProcurement names a procurement of one tenant.
+type DueProcurement struct {
+	Tenant string
+	ID     uuid.UUID
 }
 
 // Sandbox is the part that works outside method transactions, so that
@@ -68,4 +79,10 @@ type Sandbox interface {
 	// "repairer.jobs.get 200" or "repairer.jobs.get not_found").
 	AddCoverage(ctx context.Context, tenant string, counts map[string]int) error
 	Coverage(ctx context.Context, tenant string) (map[string]int, error)
+	// DueProcurements lists, across all tenants, up to limit procurements
+	// still order_requested whose CreatedAt is at or before their tenant's
+	// clock minus age, oldest first (for supplier auto-confirm).
+	DueProcurements(ctx context.Context, age time.Duration, limit int) ([]DueProcurement, error)
+	// CountTenants counts the tenants alive (seeded and not dropped).
+	CountTenants(ctx context.Context) (int, error)
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Concurrency int             // deliveries in flight at once; default 16
 	Poll        time.Duration   // fallback poll when no wakeup comes; default 1s
 	Logger      *slog.Logger
+	// OnAttempt, when set, hears the outcome of every recorded attempt:
+	// "delivered", "retry" (another attempt is scheduled) or "failed" (none
+	// is left). It must not block.
+	OnAttempt func(outcome string)
 }
 
 // Dispatcher claims due deliveries from the outbox and sends them.
@@ -219,6 +223,14 @@ func (d *Dispatcher) attempt(del store.Delivery) {
 		// ErrNotFound: the lease ran out and another claimer took it over,
 		// or the tenant was reset; its record wins.
 		d.log.Warn("record attempt", "delivery_id", del.ID, "attempt", n, "error", err)
+		return
+	}
+	if d.cfg.OnAttempt != nil {
+		outcome := status
+		if status == store.DeliveryPending {
+			outcome = "retry"
+		}
+		d.cfg.OnAttempt(outcome)
 	}
 }
 

@@ -1,9 +1,12 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -107,4 +110,48 @@ func (s *Store) Coverage(ctx context.Context, tenant string) (map[string]int, er
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return maps.Clone(w.coverage), ctx.Err()
+}
+
+func (t *tx) ProcurementByID(id uuid.UUID) (store.Procurement, error) {
+	p, ok := t.w.procurements[id]
+	if !ok {
+		return store.Procurement{}, store.ErrNotFound
+	}
+	return cloneProcurement(p), nil
+}
+
+func (s *Store) DueProcurements(ctx context.Context, age time.Duration, limit int) ([]store.DueProcurement, error) {
+	type due struct {
+		store.DueProcurement
+		created time.Time
+	}
+	var found []due
+	wall := s.wallClock()
+	s.mu.Lock()
+	worlds := maps.Clone(s.tenants)
+	s.mu.Unlock()
+	for name, w := range worlds {
+		w.mu.RLock()
+		cutoff := w.now(wall).Add(-age)
+		for _, p := range w.procurements {
+			if p.Status == store.ProcurementOrderRequested && !p.CreatedAt.After(cutoff) {
+				found = append(found, due{store.DueProcurement{Tenant: name, ID: p.ID}, p.CreatedAt})
+			}
+		}
+		w.mu.RUnlock()
+	}
+	slices.SortFunc(found, func(a, b due) int {
+		return cmp.Or(a.created.Compare(b.created), strings.Compare(a.Tenant, b.Tenant), strings.Compare(a.ID.String(), b.ID.String()))
+	})
+	out := make([]store.DueProcurement, 0, min(len(found), limit))
+	for _, d := range found[:min(len(found), limit)] {
+		out = append(out, d.DueProcurement)
+	}
+	return out, ctx.Err()
+}
+
+func (s *Store) CountTenants(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tenants), ctx.Err()
 }

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/recorder"
+	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/webhooks"
+)
+
+// autoConfirmBatch bounds the procurements confirmed per pass.
+const autoConfirmBatch = 100
+
+// autoConfirm plays every supplier: a procurement still order_requested
+// SupplierAutoConfirm after its creation, on its tenant's clock, is
+// confirmed with the same transition and webhooks as
+// supplier.procurements.confirm. What is due is asked of the store on every
+// pass, so several instances on one database share the work and a moved
+// tenant clock is seen at once.
+func (a *App) autoConfirm() {
+	defer a.wg.Done()
+	every := min(max(a.cfg.SupplierAutoConfirm/4, 10*time.Millisecond), 500*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := a.confirmDue(ctx); err != nil {
+				a.log.Warn("supplier auto-confirm", "error", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func (a *App) confirmDue(ctx context.Context) error {
+	age := a.cfg.SupplierAutoConfirm
+	due, err := a.store.DueProcurements(ctx, age, autoConfirmBatch)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	var errs []error
+	for _, d := range due {
+		var held *webhooks.Recorder
+		var events *recorder.EventsTx
+		err := a.store.Update(ctx, d.Tenant, func(tx store.Tx) error {
+			held = webhooks.Track(tx)
+			events = &recorder.EventsTx{Tx: held}
+			p, err := tx.ProcurementByID(d.ID)
+			if err != nil {
+				return err
+			}
+			// Another instance, a trigger or the supplier may have acted
+			// since the list was read.
+			if p.Status != store.ProcurementOrderRequested || tx.Now().Sub(p.CreatedAt) < age {
+				return nil
+			}
+			_, err = methods.ConfirmProcurement(events, p)
+			return err
+		})
+		if errors.Is(err, store.ErrNotFound) { // the tenant was reset meanwhile
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		a.recorder.CountEvents(d.Tenant, events)
+		// No caller awaits an answer: the webhooks may go at once.
+		if err := webhooks.Release(ctx, a.store, d.Tenant, held.Written()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
