@@ -6,13 +6,12 @@
 package sandbox
 
 import (
-	"context"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/seed"
 )
 
@@ -52,24 +51,6 @@ func Start(tb testing.TB, opts ...Options) *Server {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm})
-	if err != nil {
-		tb.Fatalf("sandbox: start: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run() }()
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Close(ctx); err != nil {
-			tb.Errorf("sandbox: close: %v", err)
-		}
-		if err := <-done; err != nil {
-			tb.Errorf("sandbox: serve: %v", err)
-		}
-	})
+	a := apptest.Start(tb, app.Config{Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm})
 	return &Server{URL: a.URL(), app: a}
 }

@@ -125,12 +125,16 @@ func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 func (a *App) Run() error {
 	if a.cfg.TenantIdle > 0 {
 		a.wg.Add(1)
-		go a.janitor()
+		go a.loop(max(min(a.cfg.TenantIdle/4, time.Minute), 10*time.Millisecond), "drop idle tenants", a.dropIdle)
 	}
 	a.webhooks.Start()
 	if a.cfg.SupplierAutoConfirm > 0 {
 		a.wg.Add(1)
-		go a.autoConfirm()
+		// Due procurements are asked of the store on every pass, so several
+		// instances on one database share the work and a moved tenant clock
+		// is seen at once.
+		go a.loop(min(max(a.cfg.SupplierAutoConfirm/4, 10*time.Millisecond), 500*time.Millisecond),
+			"supplier auto-confirm", a.confirmDue)
 	}
 	a.log.Info("serving", "url", a.URL())
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
@@ -139,25 +143,33 @@ func (a *App) Run() error {
 	return nil
 }
 
-// janitor drops idle tenants; they are seeded again on next use.
-func (a *App) janitor() {
+// loop runs fn every interval until Close, each run bounded in time; errors
+// are logged, and the next tick tries again.
+func (a *App) loop(interval time.Duration, what string, fn func(context.Context) error) {
 	defer a.wg.Done()
-	every := min(a.cfg.TenantIdle/4, time.Minute)
-	t := time.NewTicker(max(every, 10*time.Millisecond))
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-a.stop:
 			return
 		case <-t.C:
-			dropped, err := a.store.DropIdleTenants(context.Background(), time.Now().Add(-a.cfg.TenantIdle))
-			if err != nil {
-				a.log.Warn("drop idle tenants", "error", err)
-			} else if len(dropped) > 0 {
-				a.log.Info("dropped idle tenants", "count", len(dropped))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := fn(ctx); err != nil {
+				a.log.Warn(what, "error", err)
 			}
+			cancel()
 		}
 	}
+}
+
+// dropIdle drops idle tenants; they are seeded again on next use.
+func (a *App) dropIdle(ctx context.Context) error {
+	dropped, err := a.store.DropIdleTenants(ctx, time.Now().Add(-a.cfg.TenantIdle))
+	if len(dropped) > 0 {
+		a.log.Info("dropped idle tenants", "count", len(dropped))
+	}
+	return err
 }
 
 // Close stops HTTP first (letting requests in flight finish), then the

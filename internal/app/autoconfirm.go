@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/recorder"
@@ -14,31 +13,10 @@ import (
 // autoConfirmBatch bounds the procurements confirmed per pass.
 const autoConfirmBatch = 100
 
-// autoConfirm plays every supplier: a procurement still order_requested
+// confirmDue plays every supplier: a procurement still order_requested
 // SupplierAutoConfirm after its creation, on its tenant's clock, is
 // confirmed with the same transition and webhooks as
-// supplier.procurements.confirm. What is due is asked of the store on every
-// pass, so several instances on one database share the work and a moved
-// tenant clock is seen at once.
-func (a *App) autoConfirm() {
-	defer a.wg.Done()
-	every := min(max(a.cfg.SupplierAutoConfirm/4, 10*time.Millisecond), 500*time.Millisecond)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-a.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := a.confirmDue(ctx); err != nil {
-				a.log.Warn("supplier auto-confirm", "error", err)
-			}
-			cancel()
-		}
-	}
-}
-
+// supplier.procurements.confirm.
 func (a *App) confirmDue(ctx context.Context) error {
 	age := a.cfg.SupplierAutoConfirm
 	due, err := a.store.DueProcurements(ctx, age, autoConfirmBatch)

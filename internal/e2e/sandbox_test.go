@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
@@ -24,30 +24,9 @@ import (
 	"github.com/partifact/mockserver/sandbox"
 )
 
-// startApp serves an app with cfg on a port of its own until the test ends,
-// for tests that need its store or options sandbox.Start does not offer.
-func startApp(t *testing.T, cfg app.Config) *app.App {
-	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return a
-}
+// startApp serves an app with cfg until the test ends, for tests that need
+// its store or options sandbox.Start does not offer.
+func startApp(t *testing.T, cfg app.Config) *app.App { return apptest.Start(t, cfg) }
 
 func clientOf(t *testing.T, base, tenant string, cred sandbox.Credential) *client {
 	return &client{t: t, base: base, tenant: tenant, cred: &cred}

@@ -2,10 +2,8 @@ package webhooks_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -15,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/webhook"
@@ -46,32 +45,13 @@ type server struct {
 
 func start(t testing.TB, cfg app.Config) *server {
 	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
 	if cfg.WebhookBackoff == nil {
 		cfg.WebhookBackoff = []time.Duration{10 * time.Millisecond}
 	}
 	if cfg.WebhookPoll == 0 {
 		cfg.WebhookPoll = 20 * time.Millisecond
 	}
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	a := apptest.Start(t, cfg)
 	return &server{t: t, url: a.URL(), app: a}
 }
 
