@@ -28,6 +28,9 @@ type load struct {
 	warmup      time.Duration
 	duration    time.Duration
 	maxRequests int
+	// client, when set, is used instead of a fresh one, so that runs in
+	// turn against one server keep their connections.
+	client *http.Client
 
 	recording atomic.Bool
 	stopped   atomic.Bool
@@ -54,8 +57,11 @@ func newClient(conns int) *http.Client {
 // every step returned errDone. A step's other errors are counted as errors
 // unless vu.post counted them already; errStopped is not an error.
 func (l *load) run(step func(v *vu) error) result {
-	client := newClient(l.conns)
-	defer client.CloseIdleConnections()
+	client := l.client
+	if client == nil {
+		client = newClient(l.conns)
+		defer client.CloseIdleConnections()
+	}
 	if l.warmup == 0 {
 		// Record from the first request.
 		l.recording.Store(true)
