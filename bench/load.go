@@ -31,6 +31,10 @@ type load struct {
 	// client, when set, is used instead of a fresh one, so that runs in
 	// turn against one server keep their connections.
 	client *http.Client
+	// server, when set, is the process whose CPU time the recorded phase
+	// is charged.
+	server *proc
+	cpu0   time.Duration
 
 	recording atomic.Bool
 	stopped   atomic.Bool
@@ -64,7 +68,7 @@ func (l *load) run(step func(v *vu) error) result {
 	}
 	if l.warmup == 0 {
 		// Record from the first request.
-		l.recording.Store(true)
+		l.startRecording()
 	}
 	start := time.Now()
 	vus := make([]*vu, l.conns)
@@ -89,16 +93,28 @@ func (l *load) run(step func(v *vu) error) result {
 	if l.warmup > 0 {
 		time.Sleep(l.warmup)
 		start = time.Now()
-		l.recording.Store(true)
+		l.startRecording()
 	}
 	timer := time.AfterFunc(l.duration, func() { l.stopped.Store(true) })
 	wg.Wait()
 	timer.Stop()
 	out := result{elapsed: time.Since(start)}
+	if l.server != nil {
+		if cpu, err := l.server.cpu(); err == nil {
+			out.serverCPU = cpu - l.cpu0
+		}
+	}
 	for _, v := range vus {
 		out.merge(&v.res)
 	}
 	return out
+}
+
+func (l *load) startRecording() {
+	if l.server != nil {
+		l.cpu0, _ = l.server.cpu()
+	}
+	l.recording.Store(true)
 }
 
 // vu is one virtual user: it runs its steps one after another.

@@ -207,9 +207,9 @@ func machine() string {
 
 func printTable(w io.Writer, rows []row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tTARGET\tREQ/S\tP50\tP99\tREQUESTS\tERRORS\tRSS\tNOTES")
+	fmt.Fprintln(tw, "SCENARIO\tTARGET\tREQ/S\tP50\tP99\tREQUESTS\tERRORS\tCPU/REQ\tRSS\tNOTES")
 	for _, r := range rows {
-		rate, p50, p99, n, errs := "-", "-", "-", "-", "-"
+		rate, p50, p99, n, errs, cpu := "-", "-", "-", "-", "-", "-"
 		if r.res != nil {
 			if r.res.elapsed > 0 {
 				rate = fmt.Sprintf("%.0f", r.res.rate())
@@ -217,12 +217,15 @@ func printTable(w io.Writer, rows []row) {
 			a, b := r.res.quantiles()
 			p50, p99 = fmtDur(a), fmtDur(b)
 			n, errs = fmt.Sprint(r.res.requests), fmt.Sprint(r.res.errors)
+			if c := r.res.cpuPerRequest(); c > 0 {
+				cpu = fmtDur(c)
+			}
 		}
 		rss := "-"
 		if r.rss > 0 {
 			rss = fmt.Sprintf("%.1f MB", float64(r.rss)/(1<<20))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.scenario, r.target, rate, p50, p99, n, errs, rss, r.note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.scenario, r.target, rate, p50, p99, n, errs, cpu, rss, r.note)
 	}
 	tw.Flush()
 }

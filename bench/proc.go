@@ -113,6 +113,31 @@ func procStatusKB(pid int, field string) (int64, error) {
 	return 0, errors.New("no " + field + " in /proc status")
 }
 
+// cpu is the CPU time the process has used so far, user and system, from
+// /proc/PID/stat (in clock ticks of 10 ms, Linux's USER_HZ).
+func (p *proc) cpu() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields follow the command name, which is in parentheses and may hold
+	// spaces; utime and stime are fields 14 and 15 of the line.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, errors.New("unreadable /proc stat")
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 // stop asks the process group to end, then kills it after a grace period.
 func (p *proc) stop() {
 	pgid := p.cmd.Process.Pid

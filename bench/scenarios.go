@@ -34,8 +34,9 @@ func verdict(met bool) string {
 	return "MISSED"
 }
 
-func (h *harness) newLoad() *load {
-	return &load{conns: h.conns, warmup: h.warmup, duration: h.duration, maxRequests: h.maxRequests}
+// newLoad is a run with the harness's settings, charging s's CPU time.
+func (h *harness) newLoad(s *server) *load {
+	return &load{conns: h.conns, warmup: h.warmup, duration: h.duration, maxRequests: h.maxRequests, server: s.proc}
 }
 
 // peerWarmup is the least warm-up WireMock and Prism get: their JIT
@@ -152,7 +153,7 @@ func (h *harness) jobsGet() []row {
 		}
 	}
 	run := func(t *jobsTarget, warmup, duration time.Duration, maxRequests int) result {
-		l := &load{conns: h.conns, warmup: warmup, duration: duration, maxRequests: maxRequests, client: t.client}
+		l := &load{conns: h.conns, warmup: warmup, duration: duration, maxRequests: maxRequests, client: t.client, server: t.s.proc}
 		url := t.s.jobsGetURL()
 		hdr := repairer("")
 		return l.run(func(v *vu) error { return v.post(url, hdr, jobsGetBody, nil) })
@@ -188,6 +189,9 @@ func (h *harness) jobsGet() []row {
 			t.note = fmt.Sprintf("%.2f× the memory store", t.total.rate()/memRate)
 		case t.target == "bare net/http":
 			ratios = append(ratios, fmt.Sprintf("%.2f× bare (target ≥ %.1f×: %s)", ratio, t.goal, verdict(ratio >= t.goal)))
+			if c := t.total.cpuPerRequest(); c > 0 {
+				ratios = append(ratios, fmt.Sprintf("%.1f× bare's CPU per request", float64(targets[0].total.cpuPerRequest())/float64(c)))
+			}
 		default:
 			ratios = append(ratios, fmt.Sprintf("%.1f× %s (target ≥ %.0f×: %s)", ratio, t.target, t.goal, verdict(ratio >= t.goal)))
 			t.note = fmt.Sprintf("mock is %.1f× this; %s", ratio, t.note)
@@ -216,7 +220,7 @@ func (h *harness) lifecycle() []row {
 	}
 	defer s.stop()
 	var walks atomic.Int64
-	l := h.newLoad()
+	l := h.newLoad(s)
 	res := l.run(func(v *vu) error {
 		err := walk(v, s.url, fmt.Sprintf("lc-%d-%d", v.id, v.iter))
 		if err == nil && l.recording.Load() {
@@ -350,7 +354,7 @@ func (h *harness) tenantsScenario() []row {
 	var next atomic.Int64
 	part := []byte(`{"job":{"external":"CCC-2026-04817"},"parts":[{"description":"Front bumper cover","part_number":"` + seed.BumperCoverPN + `","quantity":1}]}`)
 	// No warm-up and no time bound: the run is the fixed amount of work.
-	l := &load{conns: h.conns, duration: 10 * time.Minute}
+	l := &load{conns: h.conns, duration: 10 * time.Minute, server: s.proc}
 	res := l.run(func(v *vu) error {
 		i := next.Add(1) - 1
 		if i >= int64(h.tenants) {

@@ -12,12 +12,16 @@ type result struct {
 	errors   int           // transport failures, non-200 answers, failed checks
 	elapsed  time.Duration // from the start of recording until the last worker stopped
 	lat      []time.Duration
+	// serverCPU is the CPU time the server used while recording (0: not
+	// measured).
+	serverCPU time.Duration
 }
 
 // merge adds another worker's figures.
 func (r *result) merge(o *result) {
 	r.requests += o.requests
 	r.errors += o.errors
+	r.serverCPU += o.serverCPU
 	r.lat = append(r.lat, o.lat...)
 }
 
@@ -27,6 +31,15 @@ func (r *result) rate() float64 {
 		return 0
 	}
 	return float64(r.requests) / r.elapsed.Seconds()
+}
+
+// cpuPerRequest is the server's CPU time per completed request, a cost that
+// hardly depends on how busy the machine is (0: not measured).
+func (r *result) cpuPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.serverCPU / time.Duration(r.requests)
 }
 
 // percentile is the nearest-rank percentile (0 < p <= 100) of sorted

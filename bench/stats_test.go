@@ -55,6 +55,13 @@ func TestResultQuantilesAndRate(t *testing.T) {
 	if p50 != 20 || p99 != 40 {
 		t.Errorf("quantiles = %v, %v; want 20ns, 40ns", p50, p99)
 	}
+	r.serverCPU = 8 * time.Millisecond
+	if got := r.cpuPerRequest(); got != 2*time.Millisecond {
+		t.Errorf("cpuPerRequest = %v, want 2ms", got)
+	}
+	if (&result{}).cpuPerRequest() != 0 {
+		t.Error("cpuPerRequest with no requests should be 0")
+	}
 	if (&result{}).rate() != 0 {
 		t.Error("rate with no elapsed time should be 0")
 	}
