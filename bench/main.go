@@ -77,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&h.webhooks, "webhooks", 100, "deliveries the webhooks scenario waits for (also bounded by -duration)")
 	fs.StringVar(&h.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "Postgres URL for the Postgres rows; empty skips them (env DATABASE_URL)")
 	fs.StringVar(&h.peers, "peers", "", "directory of the installed peers (default: bench/.peers)")
+	fs.StringVar(&h.mockBin, "mockserver", "", "measure this mockserver binary instead of building ./cmd/mockserver (e.g. another version, to compare)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -171,11 +172,18 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// build compiles the mock and the bare handler, as a user would run them.
+// build compiles the mock (unless -mockserver named one) and the bare
+// handler, as a user would run them.
 func (h *harness) build(stderr io.Writer) error {
-	h.mockBin = filepath.Join(h.tmp, "mockserver")
 	h.bareBin = filepath.Join(h.tmp, "bare")
-	for _, b := range []struct{ out, pkg string }{{h.mockBin, "./cmd/mockserver"}, {h.bareBin, "./bench/bare"}} {
+	builds := []struct{ out, pkg string }{{h.bareBin, "./bench/bare"}}
+	if h.mockBin == "" {
+		h.mockBin = filepath.Join(h.tmp, "mockserver")
+		builds = append(builds, struct{ out, pkg string }{h.mockBin, "./cmd/mockserver"})
+	} else if _, err := os.Stat(h.mockBin); err != nil {
+		return fmt.Errorf("-mockserver: %w", err)
+	}
+	for _, b := range builds {
 		fmt.Fprintf(stderr, "bench: go build %s\n", b.pkg)
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
 		cmd.Dir = h.root
@@ -214,8 +222,9 @@ func printTable(w io.Writer, rows []row) {
 			if r.res.elapsed > 0 {
 				rate = fmt.Sprintf("%.0f", r.res.rate())
 			}
-			a, b := r.res.quantiles()
-			p50, p99 = fmtDur(a), fmtDur(b)
+			if a, b := r.res.quantiles(); len(r.res.lat) > 0 {
+				p50, p99 = fmtDur(a), fmtDur(b)
+			}
 			n, errs = fmt.Sprint(r.res.requests), fmt.Sprint(r.res.errors)
 			if c := r.res.cpuPerRequest(); c > 0 {
 				cpu = fmtDur(c)
@@ -232,8 +241,6 @@ func printTable(w io.Writer, rows []row) {
 
 func fmtDur(d time.Duration) string {
 	switch {
-	case d == 0:
-		return "-"
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d.Microseconds())
 	case d < 10*time.Second:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -71,8 +72,8 @@ func (rc *receiver) close() {
 const webhookWait = 5 * time.Second
 
 // webhooksScenario subscribes a local receiver for the demo repairer, then,
-// one call at a time, updates the demo job with a new claim number and
-// measures from the call's 200 to the delivery that carries that number.
+// one call at a time, inserts a job with a new external reference and
+// measures from the call's 200 to the delivery that carries that reference.
 func (h *harness) webhooksScenario() []row {
 	r := row{scenario: "webhooks", target: "mock (memory)"}
 	s, _, _, err := h.readyMock("webhooks", "")
@@ -113,6 +114,7 @@ func (h *harness) webhooksScenario() []row {
 	rc.secret.Store(&secret)
 
 	res := &result{}
+	var whole []time.Duration // from sending the call to the delivery
 	var firstErr string
 	fail := func(msg string) {
 		res.errors++
@@ -122,34 +124,39 @@ func (h *harness) webhooksScenario() []row {
 	}
 	end := time.Now().Add(h.duration)
 	for i := 0; i < h.webhooks && time.Now().Before(end); i++ {
-		claim := fmt.Sprintf("BENCH-WH-%06d", i)
+		// A new job each time: inserting one is what emits the event.
+		external := fmt.Sprintf("BENCH-WH-%06d", i)
 		body, _ := json.Marshal(map[string]any{
-			"data": map[string]any{"claim_number": claim, "job_number": nil,
+			"data": map[string]any{"claim_number": "BENCH-CLM-1", "job_number": nil,
 				"repairer_site_id": seed.AddingtonSiteID, "vehicle": nil, "work_provider_id": seed.AMIInsuranceID},
-			"identity": map[string]any{"external": "CCC-2026-04817"},
+			"identity": map[string]any{"external": external},
 			"if_":      map[string]any{"exists": "update"},
 		})
 		res.requests++
+		sent := time.Now()
 		status, answer, err := postJSON(client, s.url+spec.PathPrefix+"repairer.jobs.insert", repairer(""), body)
 		ok := time.Now()
 		if err != nil || status != http.StatusOK {
 			fail(fmt.Sprintf("jobs.insert: %v %d %.200s", err, status, answer))
 			continue
 		}
-		d, found := rc.await([]byte(claim), webhookWait)
+		d, found := rc.await([]byte(`"`+external+`"`), webhookWait)
 		switch {
 		case !found:
-			fail(fmt.Sprintf("no delivery carrying %s within %v", claim, webhookWait))
+			fail(fmt.Sprintf("no delivery carrying %s within %v", external, webhookWait))
 		case !d.sigOK:
 			fail("a delivery's partly-hmac-sha256 does not verify")
 		default:
 			// The delivery can beat the client to reading the 200; that is 0.
 			res.lat = append(res.lat, max(0, d.at.Sub(ok)))
+			whole = append(whole, d.at.Sub(sent))
 		}
 	}
 	r.res, r.rss = res, rssOf(s)
 	p50, _ := res.quantiles()
-	r.note = fmt.Sprintf("sequential repairer.jobs.insert, 200 → signed delivery; target p50 < %v: %s", targetWebhookP50, verdict(len(res.lat) > 0 && p50 < targetWebhookP50))
+	slices.Sort(whole)
+	r.note = fmt.Sprintf("sequential repairer.jobs.insert of new jobs, 200 → signed delivery (p50 %s from sending the call); target p50 < %v: %s",
+		fmtDur(percentile(whole, 50)), targetWebhookP50, verdict(len(res.lat) > 0 && p50 < targetWebhookP50))
 	if firstErr != "" {
 		r.note += "; first error: " + firstErr
 	}
