@@ -41,6 +41,7 @@ type harness struct {
 	peers       string // where install-peers.sh put WireMock and Prism
 	duration    time.Duration
 	warmup      time.Duration
+	peerWarmup  time.Duration
 	conns       int
 	maxRequests int
 	tenants     int
@@ -70,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios to run: "+strings.Join(allScenarios, ", "))
 	fs.DurationVar(&h.duration, "duration", 5*time.Second, "recorded time of each load run")
 	fs.DurationVar(&h.warmup, "warmup", time.Second, "unrecorded warm-up before each load run")
+	fs.DurationVar(&h.peerWarmup, "peer-warmup", 20*time.Second, "warm-up of WireMock and Prism, whose JIT compilers take that long to reach full speed")
 	fs.IntVar(&h.conns, "conns", 32, "concurrent connections (virtual users)")
 	fs.IntVar(&h.maxRequests, "requests", 0, "stop a load run after this many requests (0: only -duration bounds it)")
 	fs.IntVar(&h.tenants, "tenants", 1000, "tenants the tenants scenario creates")
@@ -93,8 +95,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		want[s] = true
 	}
-	if h.conns < 1 || h.duration <= 0 || h.warmup < 0 || h.tenants < 1 || h.starts < 1 || h.webhooks < 1 || h.maxRequests < 0 {
-		fmt.Fprintln(stderr, "bench: -conns, -duration, -tenants, -starts and -webhooks must be positive; -warmup and -requests not negative")
+	if h.conns < 1 || h.duration <= 0 || h.warmup < 0 || h.peerWarmup < 0 || h.tenants < 1 || h.starts < 1 || h.webhooks < 1 || h.maxRequests < 0 {
+		fmt.Fprintln(stderr, "bench: -conns, -duration, -tenants, -starts and -webhooks must be positive; -warmup, -peer-warmup and -requests not negative")
 		return 2
 	}
 
