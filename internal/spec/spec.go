@@ -6,6 +6,7 @@ package spec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -106,8 +107,16 @@ type Problem struct {
 }
 
 // Validate checks a decoded JSON value (any of map[string]any, []any,
-// string, float64, bool, nil) against schema and lists every problem.
+// string, float64, bool, nil) against a schema of the embedded document and
+// lists every problem.
+//
+// Valid values, the common case on the hot path, take one fail-fast pass
+// that builds no error values. Only an invalid value pays for the full pass
+// that lists every problem.
 func Validate(schema *openapi3.Schema, value any, asRequest bool) []Problem {
+	if schema.VisitJSON(value, quickOptions(asRequest)...) == nil {
+		return nil
+	}
 	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
 	if asRequest {
 		opts = append(opts, openapi3.VisitAsRequest())
@@ -116,11 +125,68 @@ func Validate(schema *openapi3.Schema, value any, asRequest bool) []Problem {
 	}
 	err := schema.VisitJSON(value, opts...)
 	if err == nil {
+		// The passes disagree only if kin-openapi does; trust the full one.
 		return nil
 	}
 	var out []Problem
 	collect(err, &out)
 	return out
+}
+
+// directional says whether the embedded document declares a readOnly or
+// writeOnly property anywhere. When it does not, validating "as a request"
+// or "as a response" changes no outcome, yet costs: kin-openapi then deep
+// copies the value for every oneOf branch and sorts the property names of
+// every object it visits. The quick pass leaves the direction out then.
+var directional = declaresReadOnlyOrWriteOnly(mockserver.OpenAPI)
+
+var (
+	quickUndirected = []openapi3.SchemaValidationOption{openapi3.FailFast()}
+	quickAsRequest  = []openapi3.SchemaValidationOption{openapi3.FailFast(), openapi3.VisitAsRequest()}
+	quickAsResponse = []openapi3.SchemaValidationOption{openapi3.FailFast(), openapi3.VisitAsResponse()}
+)
+
+func quickOptions(asRequest bool) []openapi3.SchemaValidationOption {
+	switch {
+	case !directional:
+		return quickUndirected
+	case asRequest:
+		return quickAsRequest
+	}
+	return quickAsResponse
+}
+
+// declaresReadOnlyOrWriteOnly reports whether a JSON document has a
+// "readOnly" or "writeOnly" key set to true at any depth. Property names
+// spelled so would count too, which errs on the safe side.
+func declaresReadOnlyOrWriteOnly(doc []byte) bool {
+	var root any
+	if err := json.Unmarshal(doc, &root); err != nil {
+		// Load reports the broken document; be conservative meanwhile.
+		return true
+	}
+	var walk func(any) bool
+	walk = func(n any) bool {
+		switch v := n.(type) {
+		case map[string]any:
+			if v["readOnly"] == true || v["writeOnly"] == true {
+				return true
+			}
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(root)
 }
 
 func collect(err error, out *[]Problem) {

@@ -1,0 +1,77 @@
+package spec
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Validate's quick pass answers valid values alone; invalid ones must still
+// get every problem with its path.
+func TestValidateListsProblemsOfInvalidValues(t *testing.T) {
+	t.Parallel()
+	d, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := d.RequestSchema("repairer.jobs.get")
+	cases := []struct {
+		body string
+		path string // "" when valid
+	}{
+		{`{"identity":{"external":"CCC-2026-04817"}}`, ""},
+		{`{"identity":{"id":"0e000000-0000-4000-8000-000000000001"}}`, ""},
+		{`{}`, "/identity"},
+		{`{"identity":{}}`, "/identity"},
+		{`{"identity":{"id":"not-a-uuid"}}`, "/identity"},
+		{`{"identity":{"external":""}}`, "/identity"},
+		{`{"identity":"CCC-2026-04817"}`, "/identity"},
+		{`[]`, "/"},
+	}
+	for _, c := range cases {
+		var v any
+		if err := json.Unmarshal([]byte(c.body), &v); err != nil {
+			t.Fatal(err)
+		}
+		problems := Validate(schema, v, true)
+		if c.path == "" {
+			if len(problems) != 0 {
+				t.Errorf("%s: valid, got %+v", c.body, problems)
+			}
+			continue
+		}
+		if len(problems) == 0 {
+			t.Errorf("%s: want a problem at %s, got none", c.body, c.path)
+			continue
+		}
+		found := false
+		for _, p := range problems {
+			found = found || strings.HasPrefix(p.Path, c.path)
+			if p.Message == "" {
+				t.Errorf("%s: problem at %s without a message", c.body, p.Path)
+			}
+		}
+		if !found {
+			t.Errorf("%s: want a problem at %s, got %+v", c.body, c.path, problems)
+		}
+	}
+}
+
+func TestDeclaresReadOnlyOrWriteOnly(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		doc  string
+		want bool
+	}{
+		{`{"components":{"schemas":{"A":{"properties":{"x":{"type":"string"}}}}}}`, false},
+		{`{"components":{"schemas":{"A":{"properties":{"x":{"readOnly":true}}}}}}`, true},
+		{`{"a":[{"b":{"writeOnly":true}}]}`, true},
+		{`{"a":{"readOnly":false,"writeOnly":false}}`, false},
+		{`not json`, true},
+	}
+	for _, c := range cases {
+		if got := declaresReadOnlyOrWriteOnly([]byte(c.doc)); got != c.want {
+			t.Errorf("%s: got %v, want %v", c.doc, got, c.want)
+		}
+	}
+}
