@@ -40,6 +40,9 @@ type Server struct {
 // Options adjust Start; the zero value is the default.
 type Options struct {
 	Logger *slog.Logger // default: discard
+	// DatabaseURL keeps the state in this Postgres database (migrated on
+	// start) instead of in memory.
+	DatabaseURL string
 }
 
 // Start serves a mock until the test ends.
@@ -52,7 +55,7 @@ func Start(tb testing.TB, opts ...Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: o.Logger})
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DatabaseURL: o.DatabaseURL, Logger: o.Logger})
 	if err != nil {
 		tb.Fatalf("sandbox: start: %v", err)
 	}
