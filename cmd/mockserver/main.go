@@ -29,6 +29,9 @@ func env(name, def string) string {
 }
 
 func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(args[1:], stderr)
+	}
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("ADDR", ":8080"), "listen address (env ADDR)")
@@ -36,7 +39,7 @@ func run(args []string, stderr io.Writer) int {
 	idle := fs.Duration("tenant-idle", time.Hour, "drop a tenant's world after this long unused, 0 never (env TENANT_IDLE)")
 	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mockserver [flags]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
+		fmt.Fprintln(stderr, "usage: mockserver [flags]\n       mockserver healthcheck [--addr ADDR]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
 		fs.PrintDefaults()
 	}
 	if v, ok := os.LookupEnv("TENANT_IDLE"); ok {
