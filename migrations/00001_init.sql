@@ -135,7 +135,10 @@ CREATE TABLE jobs (
     PRIMARY KEY (tenant, id),
     UNIQUE (tenant, organization_id, external_id)
 );
-CREATE INDEX jobs_org_created ON jobs (tenant, organization_id, created_at DESC);
+-- No index on (tenant, organization_id, created_at): listing returns every
+-- job of the organization anyway, and such an index ties in cost with the
+-- unique one for lookups by external id while statistics are young, where
+-- the planner then scans the whole organization per lookup.
 
 -- seq keeps insertion order: parts are listed in the order they were added.
 CREATE TABLE parts (
@@ -169,7 +172,8 @@ CREATE TABLE procurements (
     confirmed_at      timestamptz,
     PRIMARY KEY (tenant, id)
 );
-CREATE INDEX procurements_supplier ON procurements (tenant, supplier_org_id, created_at DESC);
+-- Likewise no (tenant, supplier_org_id) index: it would compete with the
+-- primary key for lookups by id.
 CREATE INDEX procurements_job ON procurements (tenant, job_id);
 
 CREATE TABLE events (

@@ -10,9 +10,9 @@
 // ids (jobs, parts, procurements) collide on their primary key when two
 // writers race to create them; the loser's insert reports store.ErrConflict
 // and Update runs it again, now finding the winner's record. Every write
-// transaction also holds a key-share lock on its tenant's row, so resetting
-// or dropping a tenant waits for writes in flight and writes never land in a
-// world that has just been replaced.
+// transaction also holds its tenant's advisory lock shared, so resetting or
+// dropping a tenant (which take it exclusively) waits for writes in flight,
+// and writes never land in a world that has just been replaced.
 package postgres
 
 import (
@@ -177,52 +177,83 @@ func retryable(err error) bool {
 	return false
 }
 
+// tenantLockClass is the advisory-lock namespace of tenant locks (the
+// second key is the hash of the tenant's name). Write transactions hold
+// their tenant's lock shared; resetting or dropping a tenant takes it
+// exclusively, so it waits for the writes in flight and holds off new ones.
+// Advisory locks live in memory: unlike a row lock on the tenants row they
+// cost no write per transaction.
+const tenantLockClass int32 = 0x6d6f636b // "mock"
+
 // run is one transaction of tenant: a read-only snapshot for reads, READ
-// COMMITTED with row locks for writes. A tenant met for the first time is
-// seeded (in its own transaction) and the transaction starts over.
+// COMMITTED with row locks for writes. Its opening (BEGIN, the tenant lock
+// and the tenant's clock) is one round trip. A tenant met for the first time
+// is seeded, in its own transaction, and the transaction starts over.
 func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	q := `SELECT now(), clock_offset, last_used FROM tenants WHERE tenant = $1`
-	if write {
-		opts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
-		q += ` FOR KEY SHARE`
-	}
 	for seeded := false; ; seeded = true {
-		ptx, err := s.pool.BeginTx(ctx, opts)
+		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		t := &tx{ctx: ctx, q: ptx, tenant: tenant, write: write}
-		var offset int64
-		var dbNow, lastUsed time.Time
-		err = ptx.QueryRow(ctx, q, tenant).Scan(&dbNow, &offset, &lastUsed)
+		t := &tx{ctx: ctx, q: conn, tenant: tenant, write: write}
+		lastUsed, err := t.begin()
 		if errors.Is(err, pgx.ErrNoRows) && !seeded {
-			_ = ptx.Rollback(ctx)
+			t.rollback(conn)
 			if err := s.seed(ctx, tenant); err != nil {
 				return err
 			}
 			continue
 		}
 		if err != nil {
-			_ = ptx.Rollback(ctx)
+			t.rollback(conn)
 			return err
 		}
-		t.offset = time.Duration(offset)
-		t.now = dbNow.Add(t.offset).UTC().Truncate(time.Microsecond)
 		if err := fn(t); err != nil {
-			_ = ptx.Rollback(ctx)
-			t.done = true
+			t.rollback(conn)
 			return err
 		}
 		t.done = true
-		if err := ptx.Commit(ctx); err != nil {
+		tag, err := conn.Exec(ctx, `COMMIT`)
+		if err == nil && tag.String() == "ROLLBACK" {
+			err = errors.New("postgres: the transaction failed earlier and was rolled back")
+		}
+		conn.Release() // a connection left inside a transaction is closed, not reused
+		if err != nil {
 			return err
 		}
-		if dbNow.Sub(lastUsed) > touchEvery {
+		if t.dbNow.Sub(lastUsed) > touchEvery {
 			s.touch(ctx, tenant)
 		}
 		return nil
 	}
+}
+
+// begin opens the transaction and reads the tenant's clock; pgx.ErrNoRows
+// means the tenant does not exist.
+func (t *tx) begin() (lastUsed time.Time, err error) {
+	b := &pgx.Batch{}
+	if t.write {
+		b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE`)
+		b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, tenantLockClass, t.tenant)
+	} else {
+		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	}
+	var offset int64
+	b.Queue(`SELECT now(), clock_offset, last_used FROM tenants WHERE tenant = $1`, t.tenant).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&t.dbNow, &offset, &lastUsed) })
+	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
+		return lastUsed, err
+	}
+	t.offset = time.Duration(offset)
+	t.now = t.dbNow.Add(t.offset).UTC().Truncate(time.Microsecond)
+	return lastUsed, nil
+}
+
+// rollback ends the transaction and returns the connection.
+func (t *tx) rollback(conn *pgxpool.Conn) {
+	t.done = true
+	_, _ = conn.Exec(t.ctx, `ROLLBACK`)
+	conn.Release()
 }
 
 // touch records that the tenant was used. Failing to is harmless (at worst
@@ -283,16 +314,14 @@ func (s *Store) seed(ctx context.Context, tenant string) error {
 	})
 }
 
-// ResetTenant replaces the world in one transaction. Locking the tenant row
-// first waits for the tenant's writes in flight and holds off new ones.
+// ResetTenant replaces the world in one transaction, under the tenant's
+// exclusive lock.
 func (s *Store) ResetTenant(ctx context.Context, tenant string) error {
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
-		// An upsert would only take a no-key lock, which writers' key-share
-		// locks do not conflict with: lock the row for update explicitly.
 		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1) ON CONFLICT DO NOTHING`, tenant)
-		b.Queue(`SELECT 1 FROM tenants WHERE tenant = $1 FOR UPDATE`, tenant)
-		b.Queue(`UPDATE tenants SET clock_offset = 0, last_used = now() WHERE tenant = $1`, tenant)
+		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLockClass, tenant)
+		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1)
+			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now()`, tenant)
 		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
@@ -313,6 +342,12 @@ func (s *Store) DropIdleTenants(ctx context.Context, before time.Time) ([]string
 			return err
 		}
 		if dropped, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(dropped) == 0 {
+			return err
+		}
+		// Wait for writes in flight (in name order, so two droppers cannot
+		// deadlock), then delete what they wrote too.
+		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(t))
+			FROM (SELECT unnest($2::text[]) AS t ORDER BY 1) names`, tenantLockClass, dropped); err != nil {
 			return err
 		}
 		return clear(ctx, q, dropped)

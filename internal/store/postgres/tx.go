@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/partifact/mockserver/internal/store"
 )
@@ -17,10 +18,11 @@ import (
 // tenant, so no query can reach another tenant's rows.
 type tx struct {
 	ctx    context.Context
-	q      pgx.Tx
+	q      *pgxpool.Conn // inside BEGIN … COMMIT
 	tenant string
 	write  bool
-	now    time.Time
+	dbNow  time.Time // the database's transaction time
+	now    time.Time // the tenant's clock
 	offset time.Duration
 	done   bool
 }
