@@ -17,11 +17,12 @@ import (
 // Benchmarks of one read and one write method through the whole HTTP stack,
 // on each store. Figures and the machine are in docs/benchmarks.md.
 
-func benchServers(b *testing.B) map[string]func(*testing.B) *sandbox.Server {
-	return map[string]func(*testing.B) *sandbox.Server{
-		"memory":   func(b *testing.B) *sandbox.Server { return sandbox.Start(b) },
-		"postgres": func(b *testing.B) *sandbox.Server { return sandbox.Start(b, sandbox.Options{DatabaseURL: pgtest.New(b)}) },
+// benchServer starts a mock on the named store.
+func benchServer(b *testing.B, name string) *sandbox.Server {
+	if name == "postgres" {
+		return sandbox.Start(b, sandbox.Options{DatabaseURL: pgtest.New(b)})
 	}
+	return sandbox.Start(b)
 }
 
 // benchParallelism × GOMAXPROCS clients call at once, as a CI fleet would.
@@ -52,7 +53,7 @@ func benchCall(b *testing.B, url, method string, body []byte) {
 func BenchmarkJobsGet(b *testing.B) {
 	for _, name := range []string{"memory", "postgres"} {
 		b.Run(name, func(b *testing.B) {
-			srv := benchServers(b)[name](b)
+			srv := benchServer(b, name)
 			body := []byte(`{"identity":{"id":"` + seed.DemoJobID.String() + `"}}`)
 			benchCall(b, srv.URL, "repairer.jobs.get", body) // seeds the tenant
 			b.SetParallelism(benchParallelism)
@@ -69,7 +70,7 @@ func BenchmarkJobsGet(b *testing.B) {
 func BenchmarkJobsInsert(b *testing.B) {
 	for _, name := range []string{"memory", "postgres"} {
 		b.Run(name, func(b *testing.B) {
-			srv := benchServers(b)[name](b)
+			srv := benchServer(b, name)
 			benchCall(b, srv.URL, "repairer.jobs.get", []byte(`{"identity":{"id":"`+seed.DemoJobID.String()+`"}}`))
 			var n atomic.Int64
 			b.SetParallelism(benchParallelism)
