@@ -50,23 +50,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary builds the mockserver once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "mockserver-bin-"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "mockserver")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+// build compiles the mockserver once per test run.
+func build() {
+	if binDir, binErr = os.MkdirTemp("", "mockserver-bin-"); binErr != nil {
+		return
 	}
-	return binPath
+	binPath = filepath.Join(binDir, "mockserver")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		binErr = fmt.Errorf("go build: %v: %s", err, out)
+	}
 }
 
 // proc is a running mockserver process.
@@ -99,14 +91,27 @@ var servingLine = regexp.MustCompile(`msg=serving url=(http://\S+)`)
 // start runs the binary on the database and waits until it serves.
 func start(t *testing.T, dbURL string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary(t), "--addr", "127.0.0.1:0", "--tenant-idle", "0")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_FORMAT=text")
-	stderr, err := cmd.StderrPipe()
+	p, err := launch(t, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// launch is start for any goroutine: it reports failure as an error.
+func launch(t *testing.T, dbURL string) (*proc, error) {
+	binOnce.Do(build)
+	if binErr != nil {
+		return nil, binErr
+	}
+	cmd := exec.Command(binPath, "--addr", "127.0.0.1:0", "--tenant-idle", "0")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_FORMAT=text")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p := &proc{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
 	urls := make(chan string, 1)
@@ -133,13 +138,12 @@ func start(t *testing.T, dbURL string) *proc {
 	})
 	select {
 	case p.url = <-urls:
-		return p
+		return p, nil
 	case <-p.done:
-		t.Fatalf("mockserver exited before serving:\n%s", p.logs)
+		return nil, fmt.Errorf("mockserver exited before serving:\n%s", p.logs)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("mockserver did not serve within 60s:\n%s", p.logs)
+		return nil, fmt.Errorf("mockserver did not serve within 60s:\n%s", p.logs)
 	}
-	return nil
 }
 
 // kill9 kills the process without any chance to clean up.
@@ -371,12 +375,13 @@ func TestInstances(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewEmpty(t)
 	var a, b *proc
+	var errA, errB error
 	var wg sync.WaitGroup
-	wg.Go(func() { a = start(t, db) })
-	wg.Go(func() { b = start(t, db) })
+	wg.Go(func() { a, errA = launch(t, db) })
+	wg.Go(func() { b, errB = launch(t, db) })
 	wg.Wait()
-	if a == nil || b == nil {
-		t.FailNow() // start has reported why
+	if errA != nil || errB != nil {
+		t.Fatalf("start: %v; %v", errA, errB)
 	}
 	s := openStore(t, db) // finds nothing left to migrate
 	const tenant = "shared"
