@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore NewStore) {
 		fn   func(*testing.T, store.Store)
 	}{
 		{"SeededWorld", testSeededWorld},
+		{"PingAndCanceledContext", testPingAndCanceledContext},
 		{"NotFound", testNotFound},
 		{"Integrations", testIntegrations},
 		{"ClientsAndAccessCodes", testClientsAndAccessCodes},
@@ -195,6 +196,25 @@ func testSeededWorld(t *testing.T, s store.Store) {
 	})
 }
 
+func testPingAndCanceledContext(t *testing.T, s store.Store) {
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	ran := false
+	fn := func(store.Tx) error { ran = true; return nil }
+	if err := s.View(canceled, "canceled", fn); !errors.Is(err, context.Canceled) {
+		t.Errorf("view with a canceled context: %v", err)
+	}
+	if err := s.Update(canceled, "canceled", fn); !errors.Is(err, context.Canceled) {
+		t.Errorf("update with a canceled context: %v", err)
+	}
+	if ran {
+		t.Error("a transaction ran under a canceled context")
+	}
+}
+
 func testNotFound(t *testing.T, s store.Store) {
 	unknown := uuid.New()
 	view(t, s, "notfound", func(tx store.Tx) error {
@@ -315,6 +335,10 @@ func testJobs(t *testing.T, s store.Store) {
 	other := newJob(seed.OtherRepairerOrgID, "A", at(30)) // same external id, other organization
 	other.SiteID = seed.OtherSiteID
 	update(t, s, "jobs", func(tx store.Tx) error {
+		if err := tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{
+			{ChassisNumber: "JTNKARJE20J012345"}, {Plate: "NKR419", Country: "NZ"}}); err != nil {
+			return err
+		}
 		for _, j := range []store.Job{a, b, other} {
 			if err := tx.InsertJob(j); err != nil {
 				return err
