@@ -1,10 +1,17 @@
-// Package mockserver embeds the contract the server speaks: openapi.json, the
-// hand-written OpenAPI 3.1 document that requests are validated against.
+// Package mockserver embeds what the server carries with it: openapi.json,
+// the hand-written OpenAPI 3.1 document that requests are validated against,
+// and the Postgres schema migrations.
 package mockserver
 
-import _ "embed"
+import "embed"
 
 // OpenAPI is the raw openapi.json.
 //
 //go:embed openapi.json
 var OpenAPI []byte
+
+// Migrations holds the goose SQL migrations of the Postgres store
+// (migrations/*.sql).
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS

@@ -42,6 +42,9 @@ type Options struct {
 	// SupplierAutoConfirm confirms new procurements this long after their
 	// creation, on the tenant clock (0: never), as --supplier-auto-confirm.
 	SupplierAutoConfirm time.Duration
+	// DatabaseURL keeps the state in this Postgres database (migrated on
+	// start) instead of in memory.
+	DatabaseURL string
 }
 
 // Start serves a mock until the test ends.
@@ -51,6 +54,6 @@ func Start(tb testing.TB, opts ...Options) *Server {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	a := apptest.Start(tb, app.Config{Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm})
+	a := apptest.Start(tb, app.Config{Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm, DatabaseURL: o.DatabaseURL})
 	return &Server{URL: a.URL(), app: a}
 }

@@ -31,6 +31,9 @@ func env(name, def string) string {
 }
 
 func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(args[1:], stderr)
+	}
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("ADDR", ":8080"), "listen address (env ADDR)")
@@ -45,7 +48,7 @@ func run(args []string, stderr io.Writer) int {
 	journalSize := fs.Int("journal-size", 1000, "calls kept in each tenant's /__journal, 0 none (env JOURNAL_SIZE)")
 	autoConfirm := fs.Duration("supplier-auto-confirm", 0, "confirm procurements this long after creation on the tenant clock, 0 never (env SUPPLIER_AUTO_CONFIRM)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mockserver [flags]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
+		fmt.Fprintln(stderr, "usage: mockserver [flags]\n       mockserver healthcheck [--addr ADDR]\n\nServes the Partly 2026-01 Integrations API mock. Flags:")
 		fs.PrintDefaults()
 	}
 	if v, ok := os.LookupEnv("TENANT_IDLE"); ok {

@@ -20,6 +20,7 @@ import (
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
+	"github.com/partifact/mockserver/internal/store/postgres"
 	"github.com/partifact/mockserver/internal/webhooks"
 )
 
@@ -104,9 +105,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}, nil
 }
 
-func openStore(_ context.Context, cfg Config) (store.Store, error) {
+// openStore picks Postgres when a database URL is given (migrating it first),
+// else the in-memory store.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
-		return nil, errors.New("app: DATABASE_URL is set but this build has no Postgres store")
+		return postgres.Open(ctx, cfg.DatabaseURL)
 	}
 	return memory.New(), nil
 }

@@ -4,15 +4,26 @@ import (
 	"testing"
 
 	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/sandbox"
 )
 
 // TestLifecycle walks the README from the vehicle to the reconciled invoice,
-// every answer validated against openapi.json.
+// every answer validated against openapi.json, on each store.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t)
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		lifecycle(t, sandbox.Start(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		lifecycle(t, sandbox.Start(t, sandbox.Options{DatabaseURL: pgtest.New(t)}))
+	})
+}
+
+func lifecycle(t *testing.T, srv *sandbox.Server) {
 	rep := newClient(t, srv, "lifecycle", sandbox.Repairer)
 	walkREADME(t, rep, rep.as(sandbox.Supplier))
 }

@@ -58,7 +58,22 @@ func (s *Store) View(ctx context.Context, tenant string, fn func(store.Tx) error
 	return fn(&tx{w: w, now: w.now(s.wallClock())})
 }
 
+// maxAttempts bounds how often Update runs a function that reports a conflict.
+const maxAttempts = 5
+
+// Update runs fn again, a few times, when it returns store.ErrConflict, as
+// the interface promises. Writers of a tenant run one at a time here, so a
+// retry sees every write that happened before it.
 func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.update(ctx, tenant, fn)
+		if attempt == maxAttempts || !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+}
+
+func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -600,6 +615,9 @@ func (t *tx) UpdateProcurement(p store.Procurement) error {
 func (t *tx) AddEvent(e store.Event) error {
 	if err := t.writable(); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(t.w.outbox, func(x store.Event) bool { return x.ID == e.ID }) {
+		return store.ErrConflict
 	}
 	n := len(t.w.outbox)
 	t.w.outbox = append(t.w.outbox, e)

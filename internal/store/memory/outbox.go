@@ -15,6 +15,9 @@ func (t *tx) InsertEndpoint(e store.Endpoint) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	if slices.ContainsFunc(t.w.endpoints, func(x store.Endpoint) bool { return x.ID == e.ID }) {
+		return store.ErrConflict
+	}
 	n := len(t.w.endpoints)
 	t.w.endpoints = append(t.w.endpoints, e)
 	t.undo = append(t.undo, func() { t.w.endpoints = t.w.endpoints[:n] })
@@ -109,6 +112,9 @@ func (t *tx) AddSinkRecord(r store.SinkRecord) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	if slices.ContainsFunc(t.w.sink, func(x store.SinkRecord) bool { return x.ID == r.ID }) {
+		return store.ErrConflict
+	}
 	old := t.w.sink
 	next := append(slices.Clone(old), r)
 	if len(next) > store.SinkCap {
@@ -125,63 +131,58 @@ func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
 	return out, nil
 }
 
-// ClaimDeliveries walks every tenant; each world's lock makes a claim atomic.
+// ClaimDeliveries finds the due deliveries of every tenant, then claims the
+// oldest due up to limit, each under its world's lock and only if it is
+// still due then, so a concurrent claimer never gets it too.
 func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	tenants := maps.Clone(s.tenants)
 	s.mu.Unlock()
 	wall := s.wallClock()
-	type due struct {
-		w *world
-		i int
+	type candidate struct {
+		tenant string
+		w      *world
+		id     uuid.UUID
+		next   time.Time
 	}
-	var out []store.Delivery
+	var found []candidate
 	for name, w := range tenants {
-		w.mu.Lock()
+		w.mu.RLock()
 		now := w.now(wall)
-		var dues []due
-		for i, d := range w.deliveries {
-			if (d.Status == store.DeliveryPending && !d.NextAttemptAt.After(now)) ||
-				(d.Status == store.DeliveryInFlight && d.LeaseUntil.Before(wall)) {
-				dues = append(dues, due{w, i})
+		for _, d := range w.deliveries {
+			if due(d, now, wall) {
+				found = append(found, candidate{name, w, d.ID, d.NextAttemptAt})
 			}
 		}
-		for _, x := range dues {
-			d := &w.deliveries[x.i]
+		w.mu.RUnlock()
+	}
+	slices.SortStableFunc(found, func(a, b candidate) int { return a.next.Compare(b.next) })
+	var out []store.Delivery
+	for _, c := range found {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		c.w.mu.Lock()
+		i := slices.IndexFunc(c.w.deliveries, func(d store.Delivery) bool { return d.ID == c.id })
+		if i >= 0 && due(c.w.deliveries[i], c.w.now(wall), wall) {
+			d := &c.w.deliveries[i]
 			d.Status, d.LeaseUntil, d.UpdatedAt = store.DeliveryInFlight, wall.Add(lease), wall
-			c := *d
-			c.Tenant = name
-			out = append(out, c)
+			claimed := *d
+			claimed.Tenant = c.tenant
+			out = append(out, claimed)
 		}
-		w.mu.Unlock()
+		c.w.mu.Unlock()
 	}
-	// Claimed past the limit? Hand the surplus back, oldest due kept.
-	slices.SortStableFunc(out, func(a, b store.Delivery) int { return a.NextAttemptAt.Compare(b.NextAttemptAt) })
-	if limit > 0 && len(out) > limit {
-		for _, d := range out[limit:] {
-			s.release(d)
-		}
-		out = out[:limit]
-	}
-	return out, ctx.Err()
+	return out, nil
 }
 
-// release returns a claimed delivery to pending, as it was before the claim.
-func (s *Store) release(d store.Delivery) {
-	s.mu.Lock()
-	w := s.tenants[d.Tenant]
-	s.mu.Unlock()
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for i := range w.deliveries {
-		if w.deliveries[i].ID == d.ID && w.deliveries[i].Status == store.DeliveryInFlight {
-			w.deliveries[i].Status = store.DeliveryPending
-			w.deliveries[i].LeaseUntil = time.Time{}
-		}
-	}
+// due: pending and due on the tenant clock, or in flight past its lease.
+func due(d store.Delivery, now, wall time.Time) bool {
+	return (d.Status == store.DeliveryPending && !d.NextAttemptAt.After(now)) ||
+		(d.Status == store.DeliveryInFlight && d.LeaseUntil.Before(wall))
 }
 
 func (s *Store) CompleteAttempt(ctx context.Context, tenant string, a store.Attempt, status string, next time.Time) error {

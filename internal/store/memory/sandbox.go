@@ -17,6 +17,9 @@ func (t *tx) InsertFault(f store.Fault) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	if slices.ContainsFunc(t.w.faults, func(x store.Fault) bool { return x.ID == f.ID }) {
+		return store.ErrConflict
+	}
 	old := t.w.faults
 	t.w.faults = append(slices.Clone(old), f)
 	t.undo = append(t.undo, func() { t.w.faults = old })

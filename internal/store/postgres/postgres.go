@@ -1,0 +1,360 @@
+// Package postgres is the durable Store: every tenant's world lives in one
+// Postgres database (a tenant column on every table), so several mock
+// instances on one database behave as one. Nothing is cached in process
+// memory: each wire method is one database transaction.
+//
+// Concurrency: a write transaction runs at READ COMMITTED and locks the rows
+// it transitions (Job, JobByExternal, Procurement and SupplierProcurement lock
+// the row they return), so two writers of one record run one after the other
+// and the second sees the first's result. Records minted with deterministic
+// ids (jobs, parts, procurements) collide on their primary key when two
+// writers race to create them; the loser's insert reports store.ErrConflict
+// and Update runs it again, now finding the winner's record. Every write
+// transaction also holds its tenant's advisory lock shared, so resetting or
+// dropping a tenant (which take it exclusively) waits for writes in flight,
+// and writes never land in a world that has just been replaced.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	mockserver "github.com/partifact/mockserver"
+	"github.com/partifact/mockserver/internal/store"
+)
+
+// Store is a Store on a pgx connection pool.
+type Store struct {
+	pool   *pgxpool.Pool
+	wake   chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var _ store.Store = (*Store)(nil)
+
+// touchEvery is how stale a tenant's last_used may get before a request
+// refreshes it: idle tenants are dropped after an hour or so, and writing
+// the row on every request would make every request a write.
+const touchEvery = 5 * time.Second
+
+// maxAttempts bounds how often Update runs a function that lost a race.
+const maxAttempts = 5
+
+// notifyChannel is the LISTEN/NOTIFY channel of dispatcher wakeups.
+const notifyChannel = "mockserver_outbox"
+
+// Open connects to the database at url, applies pending migrations and
+// starts listening for dispatcher wakeups.
+func Open(ctx context.Context, url string) (*Store, error) {
+	if err := Migrate(ctx, url); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") && cfg.MaxConns < int32(4*runtime.GOMAXPROCS(0)) {
+		// Requests spend most of their time waiting on the database; more
+		// connections than cores keep the cores busy.
+		cfg.MaxConns = int32(4 * runtime.GOMAXPROCS(0))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// Subscribed before Open returns, so no kick after it is missed.
+	conn, err := subscribe(ctx, cfg.ConnConfig)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: listen: %w", err)
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	s := &Store{pool: pool, wake: make(chan struct{}, 1), cancel: cancel}
+	s.wg.Add(1)
+	go s.listen(lctx, cfg.ConnConfig, conn)
+	return s, nil
+}
+
+// Provider returns a goose provider of the embedded migrations on db. Its
+// session lock (a Postgres advisory lock) lets several instances start at
+// once: one migrates, the others wait and then find nothing to do.
+func Provider(db *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(mockserver.Migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	// Waiters poll the lock every second (the default is five), for up to
+	// two minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 120))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+}
+
+// Migrate applies every pending migration to the database at url.
+func Migrate(ctx context.Context, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	p, err := Provider(db)
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Close stops the listener and closes the pool.
+func (s *Store) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	s.pool.Close()
+	return nil
+}
+
+func (s *Store) View(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	return s.run(ctx, tenant, false, fn)
+}
+
+// Update runs fn again when it lost a race: a conflict it reports itself, a
+// unique violation, a serialization failure or a deadlock.
+func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.run(ctx, tenant, true, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		// A short random pause lets the winner commit before the retry.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond)))):
+		}
+	}
+}
+
+func retryable(err error) bool {
+	if errors.Is(err, store.ErrConflict) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505", "40001", "40P01": // unique_violation, serialization_failure, deadlock_detected
+			return true
+		}
+	}
+	return false
+}
+
+// tenantLockClass is the advisory-lock namespace of tenant locks (the
+// second key is the hash of the tenant's name). Write transactions hold
+// their tenant's lock shared; resetting or dropping a tenant takes it
+// exclusively, so it waits for the writes in flight and holds off new ones.
+// Advisory locks live in memory: unlike a row lock on the tenants row they
+// cost no write per transaction.
+const tenantLockClass int32 = 0x6d6f636b // "mock"
+
+// run is one transaction of tenant: a read-only snapshot for reads, READ
+// COMMITTED with row locks for writes. Its opening (BEGIN, the tenant lock
+// and the tenant's clock) is one round trip. A tenant met for the first time
+// is seeded, in its own transaction, and the transaction starts over.
+func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
+	for seeded := false; ; seeded = true {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		t := &tx{ctx: ctx, q: conn, tenant: tenant, write: write}
+		lastUsed, err := t.begin()
+		if errors.Is(err, pgx.ErrNoRows) && !seeded {
+			t.rollback(conn)
+			if err := s.seed(ctx, tenant); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			t.rollback(conn)
+			return err
+		}
+		if err := fn(t); err != nil {
+			t.rollback(conn)
+			return err
+		}
+		t.done = true
+		tag, err := conn.Exec(ctx, `COMMIT`)
+		if err == nil && tag.String() == "ROLLBACK" {
+			err = errors.New("postgres: the transaction failed earlier and was rolled back")
+		}
+		conn.Release() // a connection left inside a transaction is closed, not reused
+		if err != nil {
+			return err
+		}
+		if t.dbNow.Sub(lastUsed) > touchEvery {
+			s.touch(ctx, tenant)
+		}
+		return nil
+	}
+}
+
+// begin opens the transaction and reads the tenant's clock; pgx.ErrNoRows
+// means the tenant does not exist.
+func (t *tx) begin() (lastUsed time.Time, err error) {
+	b := &pgx.Batch{}
+	if t.write {
+		b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE`)
+		b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, tenantLockClass, t.tenant)
+	} else {
+		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	}
+	var offset int64
+	b.Queue(`SELECT now(), clock_offset, last_used FROM tenants WHERE tenant = $1`, t.tenant).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&t.dbNow, &offset, &lastUsed) })
+	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
+		return lastUsed, err
+	}
+	t.offset = time.Duration(offset)
+	t.now = t.dbNow.Add(t.offset).UTC().Truncate(time.Microsecond)
+	return lastUsed, nil
+}
+
+// rollback ends the transaction and returns the connection.
+func (t *tx) rollback(conn *pgxpool.Conn) {
+	t.done = true
+	_, _ = conn.Exec(t.ctx, `ROLLBACK`)
+	conn.Release()
+}
+
+// touch records that the tenant was used. Failing to is harmless (at worst
+// an idle tenant is dropped and seeded again), so errors are ignored.
+func (s *Store) touch(ctx context.Context, tenant string) {
+	_, _ = s.pool.Exec(ctx, `UPDATE tenants SET last_used = now() WHERE tenant = $1 AND last_used < now() - $2 * interval '1 microsecond'`,
+		tenant, touchEvery.Microseconds())
+}
+
+// ensure seeds the tenant if it does not exist (for calls that work outside
+// a tenant transaction) and refreshes its last use.
+func (s *Store) ensure(ctx context.Context, tenant string) error {
+	var stale bool
+	err := s.pool.QueryRow(ctx, `SELECT last_used < now() - $2 * interval '1 microsecond' FROM tenants WHERE tenant = $1`,
+		tenant, touchEvery.Microseconds()).Scan(&stale)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.seed(ctx, tenant)
+	}
+	if err != nil {
+		return err
+	}
+	if stale {
+		s.touch(ctx, tenant)
+	}
+	return nil
+}
+
+// tables holds every table with a tenant column except tenants itself.
+var tables = []string{
+	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
+	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
+	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
+}
+
+// clear deletes everything a tenant owns except its tenants row.
+func clear(ctx context.Context, q pgx.Tx, tenants []string) error {
+	b := &pgx.Batch{}
+	for _, t := range tables {
+		b.Queue(`DELETE FROM `+t+` WHERE tenant = ANY($1)`, tenants)
+	}
+	return q.SendBatch(ctx, b).Close()
+}
+
+// seed creates the tenant in one transaction. Two instances seeding one
+// tenant at once both insert its tenants row; the second insert waits for
+// the first transaction and then does nothing, so the world is seeded once.
+func (s *Store) seed(ctx context.Context, tenant string) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
+		tag, err := q.Exec(ctx, `INSERT INTO tenants (tenant) VALUES ($1) ON CONFLICT DO NOTHING`, tenant)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		// Rows left by a write that raced a drop of this tenant go first.
+		if err := clear(ctx, q, []string{tenant}); err != nil {
+			return err
+		}
+		return insertSeed(ctx, q, tenant)
+	})
+}
+
+// ResetTenant replaces the world in one transaction, under the tenant's
+// exclusive lock.
+func (s *Store) ResetTenant(ctx context.Context, tenant string) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLockClass, tenant)
+		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1)
+			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now()`, tenant)
+		if err := q.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if err := clear(ctx, q, []string{tenant}); err != nil {
+			return err
+		}
+		return insertSeed(ctx, q, tenant)
+	})
+}
+
+// DropIdleTenants deletes, in one transaction, every tenant last used before
+// before, with everything it owns.
+func (s *Store) DropIdleTenants(ctx context.Context, before time.Time) ([]string, error) {
+	var dropped []string
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
+		rows, err := q.Query(ctx, `DELETE FROM tenants WHERE last_used < $1 RETURNING tenant`, before)
+		if err != nil {
+			return err
+		}
+		if dropped, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(dropped) == 0 {
+			return err
+		}
+		// Wait for writes in flight (in name order, so two droppers cannot
+		// deadlock), then delete what they wrote too.
+		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(t))
+			FROM (SELECT unnest($2::text[]) AS t ORDER BY 1) names`, tenantLockClass, dropped); err != nil {
+			return err
+		}
+		return clear(ctx, q, dropped)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(dropped)
+	return dropped, nil
+}
