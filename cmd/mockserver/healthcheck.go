@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// healthcheck asks a server on this machine for /healthz: exit status 0
-// when it answers 200, 1 when it does not, 2 on bad usage. Container images
-// without curl use it as their HEALTHCHECK.
+// healthcheck asks a server on this machine for /readyz: exit status 0
+// when it answers 200, 1 when it does not (the server is down, or its store
+// is unreachable), 2 on bad usage. Container images without curl use it as
+// their HEALTHCHECK.
 func healthcheck(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mockserver healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -36,7 +37,7 @@ func healthcheck(args []string, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "mockserver healthcheck: %v\n", err)

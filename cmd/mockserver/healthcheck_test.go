@@ -68,7 +68,7 @@ func TestHealthcheck(t *testing.T) {
 func TestHealthcheckUnspecifiedHost(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
+		if r.URL.Path != "/readyz" {
 			w.WriteHeader(http.StatusNotFound)
 		}
 	}))

@@ -89,9 +89,9 @@ func (s *syncBuffer) String() string {
 var servingLine = regexp.MustCompile(`msg=serving url=(http://\S+)`)
 
 // start runs the binary on the database and waits until it serves.
-func start(t *testing.T, dbURL string) *proc {
+func start(t *testing.T, dbURL string, flags ...string) *proc {
 	t.Helper()
-	p, err := launch(t, dbURL)
+	p, err := launch(t, dbURL, flags...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +99,12 @@ func start(t *testing.T, dbURL string) *proc {
 }
 
 // launch is start for any goroutine: it reports failure as an error.
-func launch(t *testing.T, dbURL string) (*proc, error) {
+func launch(t *testing.T, dbURL string, flags ...string) (*proc, error) {
 	binOnce.Do(build)
 	if binErr != nil {
 		return nil, binErr
 	}
-	cmd := exec.Command(binPath, "--addr", "127.0.0.1:0", "--tenant-idle", "0")
+	cmd := exec.Command(binPath, append([]string{"--addr", "127.0.0.1:0", "--tenant-idle", "0"}, flags...)...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_FORMAT=text")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -14,24 +14,28 @@ import (
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
+	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/webhook"
 )
 
-// stores lists the store configurations the end-to-end tests run on; a
-// Postgres entry joins when that store exists.
+// stores lists the store configurations the end-to-end tests run on.
 var stores = []struct {
 	name string
-	cfg  app.Config
-}{{"memory", app.Config{}}}
+	cfg  func(t *testing.T) app.Config
+}{
+	{"memory", func(*testing.T) app.Config { return app.Config{} }},
+	// A database of its own per test: the outbox needs real commits.
+	{"postgres", func(t *testing.T) app.Config { return app.Config{DatabaseURL: pgtest.New(t)} }},
+}
 
 // eachStore runs fn once per store, in parallel subtests.
 func eachStore(t *testing.T, fn func(t *testing.T, base app.Config)) {
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, s.cfg)
+			fn(t, s.cfg(t))
 		})
 	}
 }
