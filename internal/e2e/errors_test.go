@@ -150,120 +150,122 @@ func TestBadRequestNamesThePath(t *testing.T) {
 // TestMethodErrors is every handler-level error variant of every method.
 func TestMethodErrors(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{})
-	srv := &sandbox.Server{URL: a.URL()}
-	rep := newClient(t, srv, "method-errors", sandbox.Repairer)
-	sup := rep.as(sandbox.Supplier)
-	otherRep := rep.as(sandbox.OtherRepairer)
-	otherSup := rep.as(sandbox.OtherSupplier)
-	missing := uuid.NewString()
-	demo := map[string]any{"external": seed.DemoJobExternalID}
-	noJob := map[string]any{"external": "no-such-job"}
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		srv := &sandbox.Server{URL: a.URL()}
+		rep := newClient(t, srv, "method-errors", sandbox.Repairer)
+		sup := rep.as(sandbox.Supplier)
+		otherRep := rep.as(sandbox.OtherRepairer)
+		otherSup := rep.as(sandbox.OtherSupplier)
+		missing := uuid.NewString()
+		demo := map[string]any{"external": seed.DemoJobExternalID}
+		noJob := map[string]any{"external": "no-such-job"}
 
-	// A procurement to aim at, and a cancelled one (a state only the sandbox drives).
-	var parts methods.JobsPartsInsertResponse
-	rep.ok("repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{
-		map[string]any{"description": "Front bumper cover", "part_number": seed.BumperCoverPN, "quantity": 1},
-		map[string]any{"description": "Bonnet", "part_number": seed.BonnetPN, "quantity": 1},
-		map[string]any{"description": "Radiator support", "quantity": 1},
-	}}, &parts)
-	var basket methods.BasketV1
-	rep.ok("repairer.jobs.baskets.latest.get", map[string]any{"job": demo}, &basket)
-	offerOf := func(part int, supplier uuid.UUID) string {
-		for _, o := range basket.Offers {
-			if o.PartID == parts.Parts[part].ID && o.SupplierID == supplier {
-				return o.ID.String()
+		// A procurement to aim at, and a cancelled one (a state only the sandbox drives).
+		var parts methods.JobsPartsInsertResponse
+		rep.ok("repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{
+			map[string]any{"description": "Front bumper cover", "part_number": seed.BumperCoverPN, "quantity": 1},
+			map[string]any{"description": "Bonnet", "part_number": seed.BonnetPN, "quantity": 1},
+			map[string]any{"description": "Radiator support", "quantity": 1},
+		}}, &parts)
+		var basket methods.BasketV1
+		rep.ok("repairer.jobs.baskets.latest.get", map[string]any{"job": demo}, &basket)
+		offerOf := func(part int, supplier uuid.UUID) string {
+			for _, o := range basket.Offers {
+				if o.PartID == parts.Parts[part].ID && o.SupplierID == supplier {
+					return o.ID.String()
+				}
 			}
+			t.Fatalf("no offer for part %d from %s", part, supplier)
+			return ""
 		}
-		t.Fatalf("no offer for part %d from %s", part, supplier)
-		return ""
-	}
-	var proc methods.ProcurementV1
-	rep.ok("repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(0, seed.ChristchurchToyotaID)}}, &proc)
-	var cancelled methods.ProcurementV1
-	rep.ok("repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(1, seed.ChristchurchToyotaID)}}, &cancelled)
-	err := a.Store().Update(context.Background(), "method-errors", func(tx store.Tx) error {
-		p, err := tx.Procurement(seed.RepairerOrgID, cancelled.ID)
-		if err != nil {
-			return err
-		}
-		p.Status = store.ProcurementCancelled
-		return tx.UpdateProcurement(p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	cases := []struct {
-		name   string
-		c      *client
-		method string
-		body   any
-		status int
-		typ    string
-	}{
-		{"PrepareUnknownVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J099999"}}, 404, "not_found"},
-		{"PrepareUnknownPlate", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"vrm": map[string]any{"plate": "ZZZ999", "location": map[string]any{"country": "NZ"}}}}, 404, "not_found"},
-		{"PreparePlateOfAnotherCountry", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "AU"}}}}, 404, "not_found"},
-		{"PrepareMalformedVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J01234O"}}, 400, "bad_request"},
-		{"PrepareShortVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE"}}, 400, "bad_request"},
-		{"PrepareBothIdentifiers", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J012345", "vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "NZ"}}}}, 400, "bad_request"},
-		{"PreloadNone", rep, "tier1.vehicles.preload", map[string]any{"identifiers": []any{}}, 400, "bad_request"},
-		{"PreloadTooMany", rep, "tier1.vehicles.preload", map[string]any{"identifiers": repeat(map[string]any{"chassis_number": "JTNKARJE20J012345"}, 101)}, 400, "bad_request"},
-		{"PreloadMalformedVIN", rep, "tier1.vehicles.preload", map[string]any{"identifiers": []any{map[string]any{"chassis_number": "bad"}}}, 400, "bad_request"},
-		{"JobsInsertSiteOfAnotherOrg", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.OtherSiteID}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
-		{"JobsInsertSupplierSite", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.ChristchurchToyotaID}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
-		{"JobsInsertUnknownWorkProvider", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID, "work_provider_id": missing}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
-		{"JobsInsertUnknownID", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID}, "identity": map[string]any{"id": missing}, "if_": map[string]any{"exists": "replace"}}, 404, "not_found"},
-		{"JobsInsertBadPolicy", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID}, "identity": demo, "if_": map[string]any{"exists": "merge"}}, 400, "bad_request"},
-		{"JobsGetUnknown", rep, "repairer.jobs.get", map[string]any{"identity": noJob}, 404, "not_found"},
-		{"JobsGetOtherOrg", otherRep, "repairer.jobs.get", map[string]any{"identity": map[string]any{"id": seed.DemoJobID}}, 404, "not_found"},
-		{"JobsListSiteOfAnotherOrg", rep, "repairer.jobs.list", map[string]any{"site_id": seed.OtherSiteID}, 404, "not_found"},
-		{"JobsListBadStatus", rep, "repairer.jobs.list", map[string]any{"status": "open"}, 400, "bad_request"},
-		{"PartsInsertUnknownJob", rep, "repairer.jobs.parts.insert", map[string]any{"job": noJob, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 404, "not_found"},
-		{"PartsInsertOtherOrg", otherRep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 404, "not_found"},
-		{"PartsInsertNone", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{}}, 400, "bad_request"},
-		{"PartsInsertTooMany", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": repeat(map[string]any{"description": "x", "quantity": 1}, 201)}, 400, "bad_request"},
-		{"PartsInsertZeroQuantity", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 0}}}, 400, "bad_request"},
-		{"PartsInsertFractionalQuantity", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1.5}}}, 400, "bad_request"},
-		{"PartsInsertAnonymous", rep.anonymous(), "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 401, "unauthorized"},
-		{"PartsInsertSupplier", sup, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 403, "forbidden"},
-		{"BasketUnknownJob", rep, "repairer.jobs.baskets.latest.get", map[string]any{"job": noJob}, 404, "not_found"},
-		{"BasketOtherOrg", otherRep, "repairer.jobs.baskets.latest.get", map[string]any{"job": map[string]any{"id": seed.DemoJobID}}, 404, "not_found"},
-		{"ProcureUnknownJob", rep, "repairer.procurements.insert", map[string]any{"job": noJob, "offer_ids": []string{missing}}, 404, "not_found"},
-		{"ProcureUnknownOffer", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{missing}}, 404, "not_found"},
-		{"ProcureOrderedPart", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(0, seed.AutoPartsDirectID)}}, 404, "not_found"},
-		{"ProcureTwoSuppliers", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID), offerOf(2, seed.WellingtonGenuineID)}}, 400, "bad_request"},
-		{"ProcureTwoOffersOnePart", rep, "repairer.procurements.insert", map[string]any{"job": map[string]any{"id": seed.DemoJobID}, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID), offerOf(2, seed.ChristchurchToyotaID)}}, 400, "bad_request"},
-		{"ProcureNoOffers", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{}}, 400, "bad_request"},
-		{"ProcureOtherOrg", otherRep, "repairer.procurements.insert", map[string]any{"job": map[string]any{"id": seed.DemoJobID}, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID)}}, 404, "not_found"},
-		{"ProcurementGetUnknown", rep, "repairer.procurements.get", map[string]any{"id": missing}, 404, "not_found"},
-		{"ProcurementGetOtherOrg", otherRep, "repairer.procurements.get", map[string]any{"id": proc.ID}, 404, "not_found"},
-		{"ProcurementGetBadID", rep, "repairer.procurements.get", map[string]any{"id": "123"}, 400, "bad_request"},
-		{"InvoicesUnknown", rep, "repairer.procurements.invoices.list", map[string]any{"procurement_id": missing}, 404, "not_found"},
-		{"InvoicesOtherOrg", otherRep, "repairer.procurements.invoices.list", map[string]any{"procurement_id": proc.ID}, 404, "not_found"},
-		{"SupplierGetUnknown", sup, "supplier.procurements.get", map[string]any{"id": missing}, 404, "not_found"},
-		{"SupplierGetOtherSupplier", otherSup, "supplier.procurements.get", map[string]any{"id": proc.ID}, 404, "not_found"},
-		{"SupplierListBadStatus", sup, "supplier.procurements.list", map[string]any{"status": "shipped"}, 400, "bad_request"},
-		{"ConfirmUnknown", sup, "supplier.procurements.confirm", map[string]any{"id": missing}, 404, "not_found"},
-		{"ConfirmOtherSupplier", otherSup, "supplier.procurements.confirm", map[string]any{"id": proc.ID}, 404, "not_found"},
-		{"ConfirmByRepairer", rep, "supplier.procurements.confirm", map[string]any{"id": proc.ID}, 403, "forbidden"},
-		{"ConfirmCancelled", sup, "supplier.procurements.confirm", map[string]any{"id": cancelled.ID}, 409, "invalid_status"},
-		{"InstallUnknownClient", rep.anonymous(), "integrations.insert", map[string]any{"client_id": "nobody", "client_secret": seed.DemoClientSecret, "access_code": seed.DemoAccessCode}, 401, "invalid_client"},
-		{"InstallWrongSecret", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID, "client_secret": "secret_demo_0000", "access_code": seed.DemoAccessCode}, 401, "invalid_client"},
-		{"InstallUnknownCode", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret, "access_code": "ac_nope"}, 400, "invalid_access_code"},
-		{"InstallMissingField", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID}, 400, "bad_request"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := *tc.c
-			c.t = t
-			body := c.fails(tc.method, tc.body, tc.status, tc.typ)
-			if tc.typ == "invalid_status" && !strings.Contains(string(body), `"status":"cancelled"`) {
-				t.Fatalf("invalid_status must carry the current status: %s", body)
+		var proc methods.ProcurementV1
+		rep.ok("repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(0, seed.ChristchurchToyotaID)}}, &proc)
+		var cancelled methods.ProcurementV1
+		rep.ok("repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(1, seed.ChristchurchToyotaID)}}, &cancelled)
+		err := a.Store().Update(context.Background(), "method-errors", func(tx store.Tx) error {
+			p, err := tx.Procurement(seed.RepairerOrgID, cancelled.ID)
+			if err != nil {
+				return err
 			}
+			p.Status = store.ProcurementCancelled
+			return tx.UpdateProcurement(p)
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		cases := []struct {
+			name   string
+			c      *client
+			method string
+			body   any
+			status int
+			typ    string
+		}{
+			{"PrepareUnknownVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J099999"}}, 404, "not_found"},
+			{"PrepareUnknownPlate", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"vrm": map[string]any{"plate": "ZZZ999", "location": map[string]any{"country": "NZ"}}}}, 404, "not_found"},
+			{"PreparePlateOfAnotherCountry", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "AU"}}}}, 404, "not_found"},
+			{"PrepareMalformedVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J01234O"}}, 400, "bad_request"},
+			{"PrepareShortVIN", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE"}}, 400, "bad_request"},
+			{"PrepareBothIdentifiers", rep, "tier1.prepare", map[string]any{"identifier": map[string]any{"chassis_number": "JTNKARJE20J012345", "vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "NZ"}}}}, 400, "bad_request"},
+			{"PreloadNone", rep, "tier1.vehicles.preload", map[string]any{"identifiers": []any{}}, 400, "bad_request"},
+			{"PreloadTooMany", rep, "tier1.vehicles.preload", map[string]any{"identifiers": repeat(map[string]any{"chassis_number": "JTNKARJE20J012345"}, 101)}, 400, "bad_request"},
+			{"PreloadMalformedVIN", rep, "tier1.vehicles.preload", map[string]any{"identifiers": []any{map[string]any{"chassis_number": "bad"}}}, 400, "bad_request"},
+			{"JobsInsertSiteOfAnotherOrg", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.OtherSiteID}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
+			{"JobsInsertSupplierSite", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.ChristchurchToyotaID}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
+			{"JobsInsertUnknownWorkProvider", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID, "work_provider_id": missing}, "identity": map[string]any{"external": "J-1"}, "if_": map[string]any{"exists": "update"}}, 404, "not_found"},
+			{"JobsInsertUnknownID", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID}, "identity": map[string]any{"id": missing}, "if_": map[string]any{"exists": "replace"}}, 404, "not_found"},
+			{"JobsInsertBadPolicy", rep, "repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.AddingtonSiteID}, "identity": demo, "if_": map[string]any{"exists": "merge"}}, 400, "bad_request"},
+			{"JobsGetUnknown", rep, "repairer.jobs.get", map[string]any{"identity": noJob}, 404, "not_found"},
+			{"JobsGetOtherOrg", otherRep, "repairer.jobs.get", map[string]any{"identity": map[string]any{"id": seed.DemoJobID}}, 404, "not_found"},
+			{"JobsListSiteOfAnotherOrg", rep, "repairer.jobs.list", map[string]any{"site_id": seed.OtherSiteID}, 404, "not_found"},
+			{"JobsListBadStatus", rep, "repairer.jobs.list", map[string]any{"status": "open"}, 400, "bad_request"},
+			{"PartsInsertUnknownJob", rep, "repairer.jobs.parts.insert", map[string]any{"job": noJob, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 404, "not_found"},
+			{"PartsInsertOtherOrg", otherRep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 404, "not_found"},
+			{"PartsInsertNone", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{}}, 400, "bad_request"},
+			{"PartsInsertTooMany", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": repeat(map[string]any{"description": "x", "quantity": 1}, 201)}, 400, "bad_request"},
+			{"PartsInsertZeroQuantity", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 0}}}, 400, "bad_request"},
+			{"PartsInsertFractionalQuantity", rep, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1.5}}}, 400, "bad_request"},
+			{"PartsInsertAnonymous", rep.anonymous(), "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 401, "unauthorized"},
+			{"PartsInsertSupplier", sup, "repairer.jobs.parts.insert", map[string]any{"job": demo, "parts": []any{map[string]any{"description": "x", "quantity": 1}}}, 403, "forbidden"},
+			{"BasketUnknownJob", rep, "repairer.jobs.baskets.latest.get", map[string]any{"job": noJob}, 404, "not_found"},
+			{"BasketOtherOrg", otherRep, "repairer.jobs.baskets.latest.get", map[string]any{"job": map[string]any{"id": seed.DemoJobID}}, 404, "not_found"},
+			{"ProcureUnknownJob", rep, "repairer.procurements.insert", map[string]any{"job": noJob, "offer_ids": []string{missing}}, 404, "not_found"},
+			{"ProcureUnknownOffer", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{missing}}, 404, "not_found"},
+			{"ProcureOrderedPart", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(0, seed.AutoPartsDirectID)}}, 404, "not_found"},
+			{"ProcureTwoSuppliers", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID), offerOf(2, seed.WellingtonGenuineID)}}, 400, "bad_request"},
+			{"ProcureTwoOffersOnePart", rep, "repairer.procurements.insert", map[string]any{"job": map[string]any{"id": seed.DemoJobID}, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID), offerOf(2, seed.ChristchurchToyotaID)}}, 400, "bad_request"},
+			{"ProcureNoOffers", rep, "repairer.procurements.insert", map[string]any{"job": demo, "offer_ids": []string{}}, 400, "bad_request"},
+			{"ProcureOtherOrg", otherRep, "repairer.procurements.insert", map[string]any{"job": map[string]any{"id": seed.DemoJobID}, "offer_ids": []string{offerOf(2, seed.ChristchurchToyotaID)}}, 404, "not_found"},
+			{"ProcurementGetUnknown", rep, "repairer.procurements.get", map[string]any{"id": missing}, 404, "not_found"},
+			{"ProcurementGetOtherOrg", otherRep, "repairer.procurements.get", map[string]any{"id": proc.ID}, 404, "not_found"},
+			{"ProcurementGetBadID", rep, "repairer.procurements.get", map[string]any{"id": "123"}, 400, "bad_request"},
+			{"InvoicesUnknown", rep, "repairer.procurements.invoices.list", map[string]any{"procurement_id": missing}, 404, "not_found"},
+			{"InvoicesOtherOrg", otherRep, "repairer.procurements.invoices.list", map[string]any{"procurement_id": proc.ID}, 404, "not_found"},
+			{"SupplierGetUnknown", sup, "supplier.procurements.get", map[string]any{"id": missing}, 404, "not_found"},
+			{"SupplierGetOtherSupplier", otherSup, "supplier.procurements.get", map[string]any{"id": proc.ID}, 404, "not_found"},
+			{"SupplierListBadStatus", sup, "supplier.procurements.list", map[string]any{"status": "shipped"}, 400, "bad_request"},
+			{"ConfirmUnknown", sup, "supplier.procurements.confirm", map[string]any{"id": missing}, 404, "not_found"},
+			{"ConfirmOtherSupplier", otherSup, "supplier.procurements.confirm", map[string]any{"id": proc.ID}, 404, "not_found"},
+			{"ConfirmByRepairer", rep, "supplier.procurements.confirm", map[string]any{"id": proc.ID}, 403, "forbidden"},
+			{"ConfirmCancelled", sup, "supplier.procurements.confirm", map[string]any{"id": cancelled.ID}, 409, "invalid_status"},
+			{"InstallUnknownClient", rep.anonymous(), "integrations.insert", map[string]any{"client_id": "nobody", "client_secret": seed.DemoClientSecret, "access_code": seed.DemoAccessCode}, 401, "invalid_client"},
+			{"InstallWrongSecret", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID, "client_secret": "secret_demo_0000", "access_code": seed.DemoAccessCode}, 401, "invalid_client"},
+			{"InstallUnknownCode", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret, "access_code": "ac_nope"}, 400, "invalid_access_code"},
+			{"InstallMissingField", rep.anonymous(), "integrations.insert", map[string]any{"client_id": seed.DemoClientID}, 400, "bad_request"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				c := *tc.c
+				c.t = t
+				body := c.fails(tc.method, tc.body, tc.status, tc.typ)
+				if tc.typ == "invalid_status" && !strings.Contains(string(body), `"status":"cancelled"`) {
+					t.Fatalf("invalid_status must carry the current status: %s", body)
+				}
+			})
+		}
+	})
 }
 
 // TestPartsInsertErrorsAreBareStrings: vendor decision D24.

@@ -3,8 +3,8 @@ package e2e
 import (
 	"testing"
 
+	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/methods"
-	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/sandbox"
 )
@@ -13,13 +13,8 @@ import (
 // every answer validated against openapi.json, on each store.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
-	t.Run("memory", func(t *testing.T) {
-		t.Parallel()
-		lifecycle(t, sandbox.Start(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		lifecycle(t, sandbox.Start(t, sandbox.Options{DatabaseURL: pgtest.New(t)}))
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		lifecycle(t, sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL}))
 	})
 }
 

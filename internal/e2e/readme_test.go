@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/sandbox"
 )
 
@@ -24,35 +25,37 @@ var readmeStep = regexp.MustCompile("```sh\n(curl -s localhost:8080/api/2026-01/
 // timestamps. The README cannot drift from the server's behaviour.
 func TestReadmeWalkthrough(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := readmeStep.FindAllSubmatch(readme, -1)
-	if len(steps) < 11 {
-		t.Fatalf("found %d walk-through steps in README.md, want at least 11", len(steps))
-	}
-	srv := sandbox.Start(t)
-	for _, step := range steps {
-		req := parseCurl(t, string(step[1]), srv.URL)
-		resp, err := httpClient.Do(req)
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		readme, err := os.ReadFile("../../README.md")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
+		steps := readmeStep.FindAllSubmatch(readme, -1)
+		if len(steps) < 11 {
+			t.Fatalf("found %d walk-through steps in README.md, want at least 11", len(steps))
 		}
-		method := req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:]
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: status %d: %s", method, resp.StatusCode, got)
+		srv := sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL})
+		for _, step := range steps {
+			req := parseCurl(t, string(step[1]), srv.URL)
+			resp, err := httpClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			method := req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:]
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: status %d: %s", method, resp.StatusCode, got)
+			}
+			checkResponse(t, method, resp.StatusCode, got)
+			if !reflect.DeepEqual(withoutTimes(t, got), withoutTimes(t, step[2])) {
+				t.Fatalf("%s answers\n%s\nbut README.md shows\n%s", method, got, step[2])
+			}
 		}
-		checkResponse(t, method, resp.StatusCode, got)
-		if !reflect.DeepEqual(withoutTimes(t, got), withoutTimes(t, step[2])) {
-			t.Fatalf("%s answers\n%s\nbut README.md shows\n%s", method, got, step[2])
-		}
-	}
+	})
 }
 
 // parseCurl turns `curl -s URL -H "k: v" … -d '…'` into a request (a POST

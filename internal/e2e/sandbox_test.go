@@ -120,194 +120,200 @@ var demoJob = map[string]any{"identity": map[string]any{"external": "CCC-2026-04
 
 func TestReset(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t)
-	rep := newClient(t, srv, "reset", sandbox.Repairer)
-	walkREADME(t, rep, rep.as(sandbox.Supplier))
-	var created methods.JobV1
-	rep.ok("repairer.jobs.insert", map[string]any{
-		"data": map[string]any{"claim_number": nil, "job_number": "J-1", "repairer_site_id": seed.AddingtonSiteID,
-			"vehicle": nil, "work_provider_id": nil},
-		"identity": map[string]any{"external": "RESET-1"}, "if_": map[string]any{"exists": "update"},
-	}, &created)
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		srv := sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL})
+		rep := newClient(t, srv, "reset", sandbox.Repairer)
+		walkREADME(t, rep, rep.as(sandbox.Supplier))
+		var created methods.JobV1
+		rep.ok("repairer.jobs.insert", map[string]any{
+			"data": map[string]any{"claim_number": nil, "job_number": "J-1", "repairer_site_id": seed.AddingtonSiteID,
+				"vehicle": nil, "work_provider_id": nil},
+			"identity": map[string]any{"external": "RESET-1"}, "if_": map[string]any{"exists": "update"},
+		}, &created)
 
-	ctlOK(t, srv.URL, "reset", "POST /__reset", "", nil, nil)
+		ctlOK(t, srv.URL, "reset", "POST /__reset", "", nil, nil)
 
-	var job methods.JobV1
-	rep.ok("repairer.jobs.get", demoJob, &job)
-	if job.ID != seed.DemoJobID || job.Status.Type != "draft" {
-		t.Fatalf("demo job after reset: %+v", job)
-	}
-	rep.fails("repairer.jobs.get", map[string]any{"identity": map[string]any{"id": created.ID}}, http.StatusNotFound, "not_found")
-	var inbox methods.ItemsV1[methods.ProcurementV1]
-	rep.as(sandbox.Supplier).ok("supplier.procurements.list", map[string]any{}, &inbox)
-	if len(inbox.Items) != 0 {
-		t.Fatalf("procurements survived the reset: %+v", inbox.Items)
-	}
-	// Only the named tenant is reset.
-	other := newClient(t, srv, "reset-other", sandbox.Repairer)
-	other.ok("repairer.jobs.insert", map[string]any{
-		"data": map[string]any{"claim_number": nil, "job_number": nil, "repairer_site_id": seed.AddingtonSiteID,
-			"vehicle": nil, "work_provider_id": nil},
-		"identity": map[string]any{"external": "KEEP-1"}, "if_": map[string]any{"exists": "update"},
-	}, nil)
-	ctlOK(t, srv.URL, "reset", "POST /__reset", "", nil, nil)
-	other.ok("repairer.jobs.get", map[string]any{"identity": map[string]any{"external": "KEEP-1"}}, nil)
+		var job methods.JobV1
+		rep.ok("repairer.jobs.get", demoJob, &job)
+		if job.ID != seed.DemoJobID || job.Status.Type != "draft" {
+			t.Fatalf("demo job after reset: %+v", job)
+		}
+		rep.fails("repairer.jobs.get", map[string]any{"identity": map[string]any{"id": created.ID}}, http.StatusNotFound, "not_found")
+		var inbox methods.ItemsV1[methods.ProcurementV1]
+		rep.as(sandbox.Supplier).ok("supplier.procurements.list", map[string]any{}, &inbox)
+		if len(inbox.Items) != 0 {
+			t.Fatalf("procurements survived the reset: %+v", inbox.Items)
+		}
+		// Only the named tenant is reset.
+		other := newClient(t, srv, "reset-other", sandbox.Repairer)
+		other.ok("repairer.jobs.insert", map[string]any{
+			"data": map[string]any{"claim_number": nil, "job_number": nil, "repairer_site_id": seed.AddingtonSiteID,
+				"vehicle": nil, "work_provider_id": nil},
+			"identity": map[string]any{"external": "KEEP-1"}, "if_": map[string]any{"exists": "update"},
+		}, nil)
+		ctlOK(t, srv.URL, "reset", "POST /__reset", "", nil, nil)
+		other.ok("repairer.jobs.get", map[string]any{"identity": map[string]any{"external": "KEEP-1"}}, nil)
+	})
 }
 
 func TestClock(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{})
-	const tenant = "clock"
-	rep := clientOf(t, a.URL(), tenant, sandbox.Repairer).anonymous()
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		const tenant = "clock"
+		rep := clientOf(t, a.URL(), tenant, sandbox.Repairer).anonymous()
 
-	// Two codes with the usual 15-minute life, granted now.
-	err := a.Store().Update(context.Background(), tenant, func(tx store.Tx) error {
-		for _, code := range []string{"ac_clock_early", "ac_clock_late"} {
-			if err := tx.InsertAccessCode(store.AccessCode{Code: code, ClientID: seed.DemoClientID,
-				OrganizationID: seed.RepairerOrgID, Role: store.RoleRepairer, ExpiresAt: tx.Now().Add(15 * time.Minute)}); err != nil {
-				return err
+		// Two codes with the usual 15-minute life, granted now.
+		err := a.Store().Update(context.Background(), tenant, func(tx store.Tx) error {
+			for _, code := range []string{"ac_clock_early", "ac_clock_late"} {
+				if err := tx.InsertAccessCode(store.AccessCode{Code: code, ClientID: seed.DemoClientID,
+					OrganizationID: seed.RepairerOrgID, Role: store.RoleRepairer, ExpiresAt: tx.Now().Add(15 * time.Minute)}); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
+		install := func(code string) map[string]any {
+			return map[string]any{"access_code": code, "client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret}
+		}
+		rep.ok("integrations.insert", install("ac_clock_early"), nil)
+
+		var clock struct {
+			Now           time.Time `json:"now"`
+			Offset        string    `json:"offset"`
+			OffsetSeconds float64   `json:"offset_seconds"`
+			Real          bool      `json:"real"`
+		}
+		ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "16m"}, &clock)
+		if clock.Offset != "16m0s" || clock.OffsetSeconds != 960 || clock.Real {
+			t.Fatalf("after advancing: %+v", clock)
+		}
+		rep.fails("integrations.insert", install("ac_clock_late"), http.StatusBadRequest, "invalid_access_code")
+
+		// Timestamps in bodies read the tenant clock.
+		var job methods.JobV1
+		rep.as(sandbox.Repairer).ok("repairer.jobs.insert", map[string]any{
+			"data": map[string]any{"claim_number": nil, "job_number": nil, "repairer_site_id": seed.AddingtonSiteID,
+				"vehicle": nil, "work_provider_id": nil},
+			"identity": map[string]any{"external": "CLOCK-1"}, "if_": map[string]any{"exists": "update"},
+		}, &job)
+
+		// Forward only; other tenants keep the wall clock.
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"set": "2020-01-01T00:00:00Z"}, http.StatusBadRequest, "bad_request")
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "-1m"}, http.StatusBadRequest, "bad_request")
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "soon"}, http.StatusBadRequest, "bad_request")
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "1m", "real": true}, http.StatusBadRequest, "bad_request")
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{}, http.StatusBadRequest, "bad_request")
+		ctlFails(t, a.URL(), tenant, "POST /__clock", "", "{", http.StatusBadRequest, "bad_request")
+		set := clock.Now.Add(48 * time.Hour).Format(time.RFC3339)
+		ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"set": set}, &clock)
+		if got := clock.Now.Format(time.RFC3339); got != set || clock.OffsetSeconds < 48*3600 {
+			t.Fatalf("after set %s: %+v", set, clock)
+		}
+		ctlOK(t, a.URL(), "clock-other", "GET /__clock", "", nil, &clock)
+		if !clock.Real {
+			t.Fatalf("another tenant's clock moved: %+v", clock)
+		}
+		ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"real": true}, &clock)
+		if !clock.Real || clock.Offset != "0s" {
+			t.Fatalf("after real: %+v", clock)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	install := func(code string) map[string]any {
-		return map[string]any{"access_code": code, "client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret}
-	}
-	rep.ok("integrations.insert", install("ac_clock_early"), nil)
-
-	var clock struct {
-		Now           time.Time `json:"now"`
-		Offset        string    `json:"offset"`
-		OffsetSeconds float64   `json:"offset_seconds"`
-		Real          bool      `json:"real"`
-	}
-	ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "16m"}, &clock)
-	if clock.Offset != "16m0s" || clock.OffsetSeconds != 960 || clock.Real {
-		t.Fatalf("after advancing: %+v", clock)
-	}
-	rep.fails("integrations.insert", install("ac_clock_late"), http.StatusBadRequest, "invalid_access_code")
-
-	// Timestamps in bodies read the tenant clock.
-	var job methods.JobV1
-	rep.as(sandbox.Repairer).ok("repairer.jobs.insert", map[string]any{
-		"data": map[string]any{"claim_number": nil, "job_number": nil, "repairer_site_id": seed.AddingtonSiteID,
-			"vehicle": nil, "work_provider_id": nil},
-		"identity": map[string]any{"external": "CLOCK-1"}, "if_": map[string]any{"exists": "update"},
-	}, &job)
-
-	// Forward only; other tenants keep the wall clock.
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"set": "2020-01-01T00:00:00Z"}, http.StatusBadRequest, "bad_request")
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "-1m"}, http.StatusBadRequest, "bad_request")
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "soon"}, http.StatusBadRequest, "bad_request")
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"advance": "1m", "real": true}, http.StatusBadRequest, "bad_request")
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", map[string]any{}, http.StatusBadRequest, "bad_request")
-	ctlFails(t, a.URL(), tenant, "POST /__clock", "", "{", http.StatusBadRequest, "bad_request")
-	set := clock.Now.Add(48 * time.Hour).Format(time.RFC3339)
-	ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"set": set}, &clock)
-	if got := clock.Now.Format(time.RFC3339); got != set || clock.OffsetSeconds < 48*3600 {
-		t.Fatalf("after set %s: %+v", set, clock)
-	}
-	ctlOK(t, a.URL(), "clock-other", "GET /__clock", "", nil, &clock)
-	if !clock.Real {
-		t.Fatalf("another tenant's clock moved: %+v", clock)
-	}
-	ctlOK(t, a.URL(), tenant, "POST /__clock", "", map[string]any{"real": true}, &clock)
-	if !clock.Real || clock.Offset != "0s" {
-		t.Fatalf("after real: %+v", clock)
-	}
 }
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t)
-	const tenant = "faults"
-	rep := newClient(t, srv, tenant, sandbox.Repairer)
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "not_found", "count": 2}, nil)
-	for range 2 {
-		rep.fails("repairer.jobs.get", demoJob, http.StatusNotFound, "not_found")
-	}
-	rep.ok("repairer.jobs.get", demoJob, nil)
-	var list struct {
-		Items []map[string]any `json:"items"`
-	}
-	ctlOK(t, srv.URL, tenant, "GET /__faults", "", nil, &list)
-	if len(list.Items) != 0 {
-		t.Fatalf("a used-up fault is still listed: %+v", list.Items)
-	}
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		srv := sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL})
+		const tenant = "faults"
+		rep := newClient(t, srv, tenant, sandbox.Repairer)
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "not_found", "count": 2}, nil)
+		for range 2 {
+			rep.fails("repairer.jobs.get", demoJob, http.StatusNotFound, "not_found")
+		}
+		rep.ok("repairer.jobs.get", demoJob, nil)
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
+		ctlOK(t, srv.URL, tenant, "GET /__faults", "", nil, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("a used-up fault is still listed: %+v", list.Items)
+		}
 
-	// Status only: the variant usually sent with it, else bad_request; a
-	// bare-string union stays bare.
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "status": 401, "count": 1}, nil)
-	rep.fails("repairer.jobs.get", demoJob, http.StatusUnauthorized, "unauthorized")
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.parts.insert", "status": 503, "count": 1}, nil)
-	rep.fails("repairer.jobs.parts.insert", map[string]any{"job": map[string]any{"external": "CCC-2026-04817"}, "parts": []any{}},
-		http.StatusServiceUnavailable, "bad_request")
-	// Required members of a variant come from the schema's example.
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "supplier.procurements.confirm", "error": "invalid_status", "count": 1}, nil)
-	body := rep.as(sandbox.Supplier).fails("supplier.procurements.confirm", map[string]any{"id": uuid.New()}, http.StatusConflict, "invalid_status")
-	if !strings.Contains(string(body), `"status":"cancelled"`) {
-		t.Fatalf("invalid_status without its status: %s", body)
-	}
+		// Status only: the variant usually sent with it, else bad_request; a
+		// bare-string union stays bare.
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "status": 401, "count": 1}, nil)
+		rep.fails("repairer.jobs.get", demoJob, http.StatusUnauthorized, "unauthorized")
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.parts.insert", "status": 503, "count": 1}, nil)
+		rep.fails("repairer.jobs.parts.insert", map[string]any{"job": map[string]any{"external": "CCC-2026-04817"}, "parts": []any{}},
+			http.StatusServiceUnavailable, "bad_request")
+		// Required members of a variant come from the schema's example.
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "supplier.procurements.confirm", "error": "invalid_status", "count": 1}, nil)
+		body := rep.as(sandbox.Supplier).fails("supplier.procurements.confirm", map[string]any{"id": uuid.New()}, http.StatusConflict, "invalid_status")
+		if !strings.Contains(string(body), `"status":"cancelled"`) {
+			t.Fatalf("invalid_status without its status: %s", body)
+		}
 
-	for name, bad := range map[string]map[string]any{
-		"NotAMethod":     {"method": "repairer.jobs.delete", "error": "not_found"},
-		"NotAVariant":    {"method": "repairer.jobs.get", "error": "invalid_status"},
-		"NothingToDo":    {"method": "repairer.jobs.get"},
-		"StatusTooLow":   {"method": "repairer.jobs.get", "status": 200},
-		"NoProbability":  {"method": "repairer.jobs.get", "error": "not_found", "probability": 0},
-		"ZeroCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 0},
-		"TooSlow":        {"method": "repairer.jobs.get", "latency_ms": 60000},
-		"BadFields":      {"method": "supplier.procurements.confirm", "error": "invalid_status", "fields": map[string]any{"status": 3}},
-		"FieldsOnBare":   {"method": "repairer.jobs.parts.insert", "error": "not_found", "fields": map[string]any{"x": 1}},
-		"FieldsNoAnswer": {"method": "repairer.jobs.get", "latency_ms": 5, "fields": map[string]any{"x": 1}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			ctlFails(t, srv.URL, tenant, "POST /__faults", "", bad, http.StatusBadRequest, "bad_request")
+		for name, bad := range map[string]map[string]any{
+			"NotAMethod":     {"method": "repairer.jobs.delete", "error": "not_found"},
+			"NotAVariant":    {"method": "repairer.jobs.get", "error": "invalid_status"},
+			"NothingToDo":    {"method": "repairer.jobs.get"},
+			"StatusTooLow":   {"method": "repairer.jobs.get", "status": 200},
+			"NoProbability":  {"method": "repairer.jobs.get", "error": "not_found", "probability": 0},
+			"ZeroCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 0},
+			"TooSlow":        {"method": "repairer.jobs.get", "latency_ms": 60000},
+			"BadFields":      {"method": "supplier.procurements.confirm", "error": "invalid_status", "fields": map[string]any{"status": 3}},
+			"FieldsOnBare":   {"method": "repairer.jobs.parts.insert", "error": "not_found", "fields": map[string]any{"x": 1}},
+			"FieldsNoAnswer": {"method": "repairer.jobs.get", "latency_ms": 5, "fields": map[string]any{"x": 1}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				ctlFails(t, srv.URL, tenant, "POST /__faults", "", bad, http.StatusBadRequest, "bad_request")
+			})
+		}
+
+		// A slow answer holds up no one else, and a client that gives up is
+		// released at once.
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "businesses.list", "latency_ms": 30000, "count": 1}, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		slow := make(chan error, 1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+spec.PathPrefix+"businesses.list", strings.NewReader("{}"))
+			req.Header.Set("x-mock-tenant", tenant)
+			req.Header.Set("Authorization", "Bearer "+sandbox.Repairer.APIKey)
+			req.Header.Set("Partly-Integration-ID", sandbox.Repairer.IntegrationID)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			slow <- err
+		}()
+		waitFor(t, "the slow call to take its fault", func() bool {
+			_, b := ctl(t, srv.URL, tenant, "GET /__faults", "", nil)
+			return !strings.Contains(string(b), "businesses.list")
 		})
-	}
-
-	// A slow answer holds up no one else, and a client that gives up is
-	// released at once.
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "businesses.list", "latency_ms": 30000, "count": 1}, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	slow := make(chan error, 1)
-	go func() {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+spec.PathPrefix+"businesses.list", strings.NewReader("{}"))
-		req.Header.Set("x-mock-tenant", tenant)
-		req.Header.Set("Authorization", "Bearer "+sandbox.Repairer.APIKey)
-		req.Header.Set("Partly-Integration-ID", sandbox.Repairer.IntegrationID)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
+		rep.ok("repairer.jobs.get", demoJob, nil)
+		select {
+		case err := <-slow:
+			t.Fatalf("the slow call ended before it was cancelled: %v", err)
+		default:
 		}
-		slow <- err
-	}()
-	waitFor(t, "the slow call to take its fault", func() bool {
-		_, b := ctl(t, srv.URL, tenant, "GET /__faults", "", nil)
-		return !strings.Contains(string(b), "businesses.list")
+		cancel()
+		select {
+		case err := <-slow:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("slow call: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the slow call was not released")
+		}
+
+		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "forbidden"}, nil)
+		ctlOK(t, srv.URL, tenant, "DELETE /__faults", "", nil, nil)
+		rep.ok("repairer.jobs.get", demoJob, nil)
 	})
-	rep.ok("repairer.jobs.get", demoJob, nil)
-	select {
-	case err := <-slow:
-		t.Fatalf("the slow call ended before it was cancelled: %v", err)
-	default:
-	}
-	cancel()
-	select {
-	case err := <-slow:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("slow call: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow call was not released")
-	}
-
-	ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "forbidden"}, nil)
-	ctlOK(t, srv.URL, tenant, "DELETE /__faults", "", nil, nil)
-	rep.ok("repairer.jobs.get", demoJob, nil)
 }
 
 // waitFor polls cond until it holds, failing after a deadline.
@@ -334,173 +340,177 @@ type journalEntry struct {
 
 func TestJournal(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t)
-	const tenant = "journal"
-	rep := newClient(t, srv, tenant, sandbox.Repairer)
-	var installed methods.IntegrationsInsertResponse
-	rep.anonymous().ok("integrations.insert", map[string]any{"access_code": seed.DemoAccessCode,
-		"client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret}, &installed)
-	rep.ok("repairer.jobs.get", demoJob, nil)
-	rep.fails("repairer.jobs.get", map[string]any{"identity": map[string]any{"id": uuid.New()}}, http.StatusNotFound, "not_found")
-	rep.fails("repairer.jobs.get", "{", http.StatusBadRequest, "bad_request")
-	rep.ok("businesses.list", nil, nil)
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		srv := sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL})
+		const tenant = "journal"
+		rep := newClient(t, srv, tenant, sandbox.Repairer)
+		var installed methods.IntegrationsInsertResponse
+		rep.anonymous().ok("integrations.insert", map[string]any{"access_code": seed.DemoAccessCode,
+			"client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret}, &installed)
+		rep.ok("repairer.jobs.get", demoJob, nil)
+		rep.fails("repairer.jobs.get", map[string]any{"identity": map[string]any{"id": uuid.New()}}, http.StatusNotFound, "not_found")
+		rep.fails("repairer.jobs.get", "{", http.StatusBadRequest, "bad_request")
+		rep.ok("businesses.list", nil, nil)
 
-	var j struct{ Items []journalEntry }
-	ctlOK(t, srv.URL, tenant, "GET /__journal", "", nil, &j)
-	want := []struct {
-		method string
-		status int
-	}{{"integrations.insert", 200}, {"repairer.jobs.get", 200}, {"repairer.jobs.get", 404}, {"repairer.jobs.get", 400}, {"businesses.list", 200}}
-	if len(j.Items) != len(want) {
-		t.Fatalf("journal has %d entries, want %d: %+v", len(j.Items), len(want), j.Items)
-	}
-	for i, w := range want {
-		e := j.Items[i]
-		if e.Method != w.method || e.Status != w.status || e.RequestID == "" {
-			t.Fatalf("entry %d: %+v, want %s %d", i, e, w.method, w.status)
+		var j struct{ Items []journalEntry }
+		ctlOK(t, srv.URL, tenant, "GET /__journal", "", nil, &j)
+		want := []struct {
+			method string
+			status int
+		}{{"integrations.insert", 200}, {"repairer.jobs.get", 200}, {"repairer.jobs.get", 404}, {"repairer.jobs.get", 400}, {"businesses.list", 200}}
+		if len(j.Items) != len(want) {
+			t.Fatalf("journal has %d entries, want %d: %+v", len(j.Items), len(want), j.Items)
 		}
-		if i > 0 && e.Time.Before(j.Items[i-1].Time) {
-			t.Fatalf("entries out of order: %v then %v", j.Items[i-1].Time, e.Time)
+		for i, w := range want {
+			e := j.Items[i]
+			if e.Method != w.method || e.Status != w.status || e.RequestID == "" {
+				t.Fatalf("entry %d: %+v, want %s %d", i, e, w.method, w.status)
+			}
+			if i > 0 && e.Time.Before(j.Items[i-1].Time) {
+				t.Fatalf("entries out of order: %v then %v", j.Items[i-1].Time, e.Time)
+			}
 		}
-	}
-	if j.Items[0].IntegrationID != nil || j.Items[1].IntegrationID == nil || *j.Items[1].IntegrationID != sandbox.Repairer.IntegrationID {
-		t.Fatalf("credentials are shown by integration id: %+v %+v", j.Items[0], j.Items[1])
-	}
-	if !strings.Contains(j.Items[1].ResponseBody, "CCC-2026-04817") || !strings.Contains(j.Items[1].RequestBody, "CCC-2026-04817") {
-		t.Fatalf("bodies are journaled: %+v", j.Items[1])
-	}
-	raw, _ := json.Marshal(j)
-	for _, secret := range []string{sandbox.Repairer.APIKey, installed.APIKey, seed.DemoClientSecret} {
-		if strings.Contains(string(raw), secret) {
-			t.Fatalf("the journal shows a key: %s", raw)
+		if j.Items[0].IntegrationID != nil || j.Items[1].IntegrationID == nil || *j.Items[1].IntegrationID != sandbox.Repairer.IntegrationID {
+			t.Fatalf("credentials are shown by integration id: %+v %+v", j.Items[0], j.Items[1])
 		}
-	}
+		if !strings.Contains(j.Items[1].ResponseBody, "CCC-2026-04817") || !strings.Contains(j.Items[1].RequestBody, "CCC-2026-04817") {
+			t.Fatalf("bodies are journaled: %+v", j.Items[1])
+		}
+		raw, _ := json.Marshal(j)
+		for _, secret := range []string{sandbox.Repairer.APIKey, installed.APIKey, seed.DemoClientSecret} {
+			if strings.Contains(string(raw), secret) {
+				t.Fatalf("the journal shows a key: %s", raw)
+			}
+		}
 
-	ctlOK(t, srv.URL, tenant, "GET /__journal", "/__journal?method=repairer.jobs.get&status=404", nil, &j)
-	if len(j.Items) != 1 || j.Items[0].Status != 404 {
-		t.Fatalf("filtered: %+v", j.Items)
-	}
-	ctlOK(t, srv.URL, tenant, "GET /__journal", "/__journal?limit=2", nil, &j)
-	if len(j.Items) != 2 || j.Items[1].Method != "businesses.list" {
-		t.Fatalf("limited: %+v", j.Items)
-	}
-	for _, q := range []string{"status=abc", "status=42", "limit=0", "limit=-3"} {
-		ctlFails(t, srv.URL, tenant, "GET /__journal", "/__journal?"+q, nil, http.StatusBadRequest, "bad_request")
-	}
-	ctlOK(t, srv.URL, "journal-other", "GET /__journal", "", nil, &j)
-	if len(j.Items) != 0 {
-		t.Fatalf("another tenant's journal: %+v", j.Items)
-	}
-	ctlOK(t, srv.URL, tenant, "DELETE /__journal", "", nil, nil)
-	ctlOK(t, srv.URL, tenant, "GET /__journal", "", nil, &j)
-	if len(j.Items) != 0 {
-		t.Fatalf("after clearing: %+v", j.Items)
-	}
+		ctlOK(t, srv.URL, tenant, "GET /__journal", "/__journal?method=repairer.jobs.get&status=404", nil, &j)
+		if len(j.Items) != 1 || j.Items[0].Status != 404 {
+			t.Fatalf("filtered: %+v", j.Items)
+		}
+		ctlOK(t, srv.URL, tenant, "GET /__journal", "/__journal?limit=2", nil, &j)
+		if len(j.Items) != 2 || j.Items[1].Method != "businesses.list" {
+			t.Fatalf("limited: %+v", j.Items)
+		}
+		for _, q := range []string{"status=abc", "status=42", "limit=0", "limit=-3"} {
+			ctlFails(t, srv.URL, tenant, "GET /__journal", "/__journal?"+q, nil, http.StatusBadRequest, "bad_request")
+		}
+		ctlOK(t, srv.URL, "journal-other", "GET /__journal", "", nil, &j)
+		if len(j.Items) != 0 {
+			t.Fatalf("another tenant's journal: %+v", j.Items)
+		}
+		ctlOK(t, srv.URL, tenant, "DELETE /__journal", "", nil, nil)
+		ctlOK(t, srv.URL, tenant, "GET /__journal", "", nil, &j)
+		if len(j.Items) != 0 {
+			t.Fatalf("after clearing: %+v", j.Items)
+		}
+	})
 }
 
 func TestCoverageAfterWalkthrough(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{})
-	const tenant = "coverage"
-	rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
-	walkREADME(t, rep, rep.as(sandbox.Supplier))
-	// The calls the walk makes, each answering 200.
-	walked := []string{"tier1.prepare", "businesses.list", "repairer.work-providers.list", "repairer.jobs.insert",
-		"repairer.jobs.parts.insert", "repairer.jobs.baskets.latest.get", "repairer.procurements.insert",
-		"supplier.procurements.list", "repairer.procurements.invoices.list", "supplier.procurements.confirm",
-		"repairer.procurements.get", "supplier.procurements.get", "repairer.jobs.get", "repairer.jobs.list"}
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		const tenant = "coverage"
+		rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
+		walkREADME(t, rep, rep.as(sandbox.Supplier))
+		// The calls the walk makes, each answering 200.
+		walked := []string{"tier1.prepare", "businesses.list", "repairer.work-providers.list", "repairer.jobs.insert",
+			"repairer.jobs.parts.insert", "repairer.jobs.baskets.latest.get", "repairer.procurements.insert",
+			"supplier.procurements.list", "repairer.procurements.invoices.list", "supplier.procurements.confirm",
+			"repairer.procurements.get", "supplier.procurements.get", "repairer.jobs.get", "repairer.jobs.list"}
 
-	var rep1 struct {
-		Methods []struct {
-			Method   string
-			Variants []struct {
+		var rep1 struct {
+			Methods []struct {
+				Method   string
+				Variants []struct {
+					Name      string
+					Count     int
+					Exercised bool
+				}
+			}
+			Webhooks []struct {
 				Name      string
 				Count     int
 				Exercised bool
 			}
+			Exercised, Total int
 		}
-		Webhooks []struct {
-			Name      string
-			Count     int
-			Exercised bool
+		ctlOK(t, a.URL(), tenant, "GET /__coverage", "", nil, &rep1)
+		// The events the walk causes: placing the order and confirming it.
+		walkedEvents := []string{"repairer.procurement.order_requested", "supplier.procurement.order_requested",
+			"repairer.procurement.order_confirmed", "supplier.procurement.order_confirmed"}
+		if len(rep1.Webhooks) != len(loadDoc(t).Webhooks) {
+			t.Fatalf("coverage lists %d event types, openapi.json has %d", len(rep1.Webhooks), len(loadDoc(t).Webhooks))
 		}
-		Exercised, Total int
-	}
-	ctlOK(t, a.URL(), tenant, "GET /__coverage", "", nil, &rep1)
-	// The events the walk causes: placing the order and confirming it.
-	walkedEvents := []string{"repairer.procurement.order_requested", "supplier.procurement.order_requested",
-		"repairer.procurement.order_confirmed", "supplier.procurement.order_confirmed"}
-	if len(rep1.Webhooks) != len(loadDoc(t).Webhooks) {
-		t.Fatalf("coverage lists %d event types, openapi.json has %d", len(rep1.Webhooks), len(loadDoc(t).Webhooks))
-	}
-	for _, w := range rep1.Webhooks {
-		if w.Exercised != slices.Contains(walkedEvents, w.Name) || w.Exercised != (w.Count == 1) {
-			t.Errorf("event %s: %+v", w.Name, w)
-		}
-	}
-	seen := map[string]bool{}
-	for _, m := range rep1.Methods {
-		for _, v := range m.Variants {
-			if v.Exercised != (v.Count > 0) {
-				t.Fatalf("%s %s: %+v", m.Method, v.Name, v)
-			}
-			if v.Exercised {
-				seen[m.Method+" "+v.Name] = true
+		for _, w := range rep1.Webhooks {
+			if w.Exercised != slices.Contains(walkedEvents, w.Name) || w.Exercised != (w.Count == 1) {
+				t.Errorf("event %s: %+v", w.Name, w)
 			}
 		}
-	}
-	if len(rep1.Methods) != len(loadDoc(t).Methods()) {
-		t.Fatalf("coverage lists %d methods, openapi.json has %d", len(rep1.Methods), len(loadDoc(t).Methods()))
-	}
-	for _, m := range walked {
-		if !seen[m+" 200"] {
-			t.Errorf("the walk's %s 200 is not marked", m)
-		}
-		delete(seen, m+" 200")
-	}
-	if len(seen) > 0 || rep1.Exercised != len(walked)+len(walkedEvents) {
-		t.Fatalf("marked beyond the walk: %v (exercised %d)", seen, rep1.Exercised)
-	}
-
-	// Webhook events are counted as they are written.
-	counts, err := a.Store().Coverage(context.Background(), tenant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, typ := range walkedEvents {
-		if counts["webhook "+typ] != 1 {
-			t.Errorf("event %s counted %d times, want 1 (%v)", typ, counts["webhook "+typ], counts)
-		}
-	}
-
-	status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit", nil)
-	var junit struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Suites   []struct {
-			Name  string `xml:"name,attr"`
-			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Failure *struct{} `xml:"failure"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(b, &junit); status != http.StatusOK || err != nil {
-		t.Fatalf("junit: %d %v %s", status, err, b)
-	}
-	if junit.Tests != rep1.Total || junit.Failures != rep1.Total-rep1.Exercised {
-		t.Fatalf("junit: %d tests, %d failures; json: %d total, %d exercised", junit.Tests, junit.Failures, rep1.Total, rep1.Exercised)
-	}
-	for _, s := range junit.Suites {
-		if s.Name == "supplier.procurements.confirm" {
-			for _, c := range s.Cases {
-				if (c.Failure == nil) != (c.Name == "200") {
-					t.Fatalf("confirm's %s: failure %v", c.Name, c.Failure != nil)
+		seen := map[string]bool{}
+		for _, m := range rep1.Methods {
+			for _, v := range m.Variants {
+				if v.Exercised != (v.Count > 0) {
+					t.Fatalf("%s %s: %+v", m.Method, v.Name, v)
+				}
+				if v.Exercised {
+					seen[m.Method+" "+v.Name] = true
 				}
 			}
 		}
-	}
-	ctlFails(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=csv", nil, http.StatusBadRequest, "bad_request")
+		if len(rep1.Methods) != len(loadDoc(t).Methods()) {
+			t.Fatalf("coverage lists %d methods, openapi.json has %d", len(rep1.Methods), len(loadDoc(t).Methods()))
+		}
+		for _, m := range walked {
+			if !seen[m+" 200"] {
+				t.Errorf("the walk's %s 200 is not marked", m)
+			}
+			delete(seen, m+" 200")
+		}
+		if len(seen) > 0 || rep1.Exercised != len(walked)+len(walkedEvents) {
+			t.Fatalf("marked beyond the walk: %v (exercised %d)", seen, rep1.Exercised)
+		}
+
+		// Webhook events are counted as they are written.
+		counts, err := a.Store().Coverage(context.Background(), tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range walkedEvents {
+			if counts["webhook "+typ] != 1 {
+				t.Errorf("event %s counted %d times, want 1 (%v)", typ, counts["webhook "+typ], counts)
+			}
+		}
+
+		status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit", nil)
+		var junit struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Suites   []struct {
+				Name  string `xml:"name,attr"`
+				Cases []struct {
+					Name    string    `xml:"name,attr"`
+					Failure *struct{} `xml:"failure"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal(b, &junit); status != http.StatusOK || err != nil {
+			t.Fatalf("junit: %d %v %s", status, err, b)
+		}
+		if junit.Tests != rep1.Total || junit.Failures != rep1.Total-rep1.Exercised {
+			t.Fatalf("junit: %d tests, %d failures; json: %d total, %d exercised", junit.Tests, junit.Failures, rep1.Total, rep1.Exercised)
+		}
+		for _, s := range junit.Suites {
+			if s.Name == "supplier.procurements.confirm" {
+				for _, c := range s.Cases {
+					if (c.Failure == nil) != (c.Name == "200") {
+						t.Fatalf("confirm's %s: failure %v", c.Name, c.Failure != nil)
+					}
+				}
+			}
+		}
+		ctlFails(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=csv", nil, http.StatusBadRequest, "bad_request")
+	})
 }
 
 // placeOrder puts the demo job's bumper and headlamp on order and returns
@@ -526,74 +536,78 @@ func placeOrder(t *testing.T, rep *client) methods.ProcurementV1 {
 
 func TestTriggers(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{})
-	const tenant = "triggers"
-	rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
-	sup := rep.as(sandbox.Supplier)
-	p := placeOrder(t, rep)
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		const tenant = "triggers"
+		rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
+		sup := rep.as(sandbox.Supplier)
+		p := placeOrder(t, rep)
 
-	var out methods.ProcurementV1
-	ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+p.ID.String()+"/cancel", nil, &out)
-	if out.Status != "cancelled" || out.ID != p.ID {
-		t.Fatalf("cancel: %+v", out)
-	}
-	sup.ok("supplier.procurements.get", map[string]any{"id": p.ID}, &out)
-	if out.Status != "cancelled" {
-		t.Fatalf("supplier reads: %+v", out)
-	}
-	sup.fails("supplier.procurements.confirm", map[string]any{"id": p.ID}, http.StatusConflict, "invalid_status")
-	ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+p.ID.String()+"/cancel", nil, http.StatusConflict, "invalid_status")
-	ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+p.ID.String()+"/confirm", nil, http.StatusConflict, "invalid_status")
-
-	// The cancelled part is offered again, and can be ordered anew.
-	q := placeOrder(t, rep)
-	ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, &out)
-	if out.Status != "order_confirmed" || out.ConfirmedAt == nil {
-		t.Fatalf("confirm: %+v", out)
-	}
-	ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, &out)
-	ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+q.ID.String()+"/cancel", nil, http.StatusConflict, "invalid_status")
-
-	var types []string
-	err := a.Store().View(context.Background(), tenant, func(tx store.Tx) error {
-		events, err := tx.Events()
-		for _, e := range events {
-			types = append(types, e.Type)
+		var out methods.ProcurementV1
+		ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+p.ID.String()+"/cancel", nil, &out)
+		if out.Status != "cancelled" || out.ID != p.ID {
+			t.Fatalf("cancel: %+v", out)
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "repairer.procurement.order_requested supplier.procurement.order_requested " +
-		"repairer.procurement.cancelled supplier.procurement.cancelled " +
-		"repairer.procurement.order_requested supplier.procurement.order_requested " +
-		"repairer.procurement.order_confirmed supplier.procurement.order_confirmed"
-	if got := strings.Join(types, " "); got != want {
-		t.Fatalf("events:\n got %s\nwant %s", got, want)
-	}
+		sup.ok("supplier.procurements.get", map[string]any{"id": p.ID}, &out)
+		if out.Status != "cancelled" {
+			t.Fatalf("supplier reads: %+v", out)
+		}
+		sup.fails("supplier.procurements.confirm", map[string]any{"id": p.ID}, http.StatusConflict, "invalid_status")
+		ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+p.ID.String()+"/cancel", nil, http.StatusConflict, "invalid_status")
+		ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+p.ID.String()+"/confirm", nil, http.StatusConflict, "invalid_status")
 
-	ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+uuid.NewString()+"/confirm", nil, http.StatusNotFound, "not_found")
-	ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/nope/cancel", nil, http.StatusBadRequest, "bad_request")
-	// Another tenant does not see the procurement.
-	ctlFails(t, a.URL(), "triggers-other", "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, http.StatusNotFound, "not_found")
+		// The cancelled part is offered again, and can be ordered anew.
+		q := placeOrder(t, rep)
+		ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, &out)
+		if out.Status != "order_confirmed" || out.ConfirmedAt == nil {
+			t.Fatalf("confirm: %+v", out)
+		}
+		ctlOK(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, &out)
+		ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/"+q.ID.String()+"/cancel", nil, http.StatusConflict, "invalid_status")
+
+		var types []string
+		err := a.Store().View(context.Background(), tenant, func(tx store.Tx) error {
+			events, err := tx.Events()
+			for _, e := range events {
+				types = append(types, e.Type)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "repairer.procurement.order_requested supplier.procurement.order_requested " +
+			"repairer.procurement.cancelled supplier.procurement.cancelled " +
+			"repairer.procurement.order_requested supplier.procurement.order_requested " +
+			"repairer.procurement.order_confirmed supplier.procurement.order_confirmed"
+		if got := strings.Join(types, " "); got != want {
+			t.Fatalf("events:\n got %s\nwant %s", got, want)
+		}
+
+		ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/confirm", "/__procurements/"+uuid.NewString()+"/confirm", nil, http.StatusNotFound, "not_found")
+		ctlFails(t, a.URL(), tenant, "POST /__procurements/{id}/cancel", "/__procurements/nope/cancel", nil, http.StatusBadRequest, "bad_request")
+		// Another tenant does not see the procurement.
+		ctlFails(t, a.URL(), "triggers-other", "POST /__procurements/{id}/confirm", "/__procurements/"+q.ID.String()+"/confirm", nil, http.StatusNotFound, "not_found")
+	})
 }
 
 func TestSupplierAutoConfirm(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t, sandbox.Options{SupplierAutoConfirm: 30 * time.Second})
-	const tenant = "autoconfirm"
-	rep := newClient(t, srv, tenant, sandbox.Repairer)
-	p := placeOrder(t, rep)
-	var out methods.ProcurementV1
-	rep.ok("repairer.procurements.get", map[string]any{"id": p.ID}, &out)
-	if out.Status != "order_requested" {
-		t.Fatalf("confirmed before its time: %+v", out)
-	}
-	ctlOK(t, srv.URL, tenant, "POST /__clock", "", map[string]any{"advance": "31s"}, nil)
-	waitFor(t, "the supplier to confirm", func() bool {
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		srv := sandbox.Start(t, sandbox.Options{DatabaseURL: cfg.DatabaseURL, SupplierAutoConfirm: 30 * time.Second})
+		const tenant = "autoconfirm"
+		rep := newClient(t, srv, tenant, sandbox.Repairer)
+		p := placeOrder(t, rep)
+		var out methods.ProcurementV1
 		rep.ok("repairer.procurements.get", map[string]any{"id": p.ID}, &out)
-		return out.Status == "order_confirmed"
+		if out.Status != "order_requested" {
+			t.Fatalf("confirmed before its time: %+v", out)
+		}
+		ctlOK(t, srv.URL, tenant, "POST /__clock", "", map[string]any{"advance": "31s"}, nil)
+		waitFor(t, "the supplier to confirm", func() bool {
+			rep.ok("repairer.procurements.get", map[string]any{"id": p.ID}, &out)
+			return out.Status == "order_confirmed"
+		})
 	})
 }
 

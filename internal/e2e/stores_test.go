@@ -1,0 +1,25 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/pgtest"
+)
+
+// eachStore runs fn on every store, in parallel subtests: the memory
+// default and a Postgres database of its own.
+func eachStore(t *testing.T, fn func(t *testing.T, cfg app.Config)) {
+	for _, s := range []struct {
+		name string
+		cfg  func(t *testing.T) app.Config
+	}{
+		{"memory", func(*testing.T) app.Config { return app.Config{} }},
+		{"postgres", func(t *testing.T) app.Config { return app.Config{DatabaseURL: pgtest.New(t)} }},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, s.cfg(t))
+		})
+	}
+}
