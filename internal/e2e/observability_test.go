@@ -114,7 +114,12 @@ func TestMachineReadableDocs(t *testing.T) {
 	if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/markdown") || !strings.HasPrefix(page, "# ") {
 		t.Fatalf("/docs/sandbox.md: %d %s %.40q", status, h.Get("Content-Type"), page)
 	}
-	for _, p := range []string{"/docs/nope.md", "/docs/sandbox", "/docs/..%2Fopenapi.json"} {
+	// The same page without the suffix, as for Accept: text/markdown.
+	if status, h, bare := get(t, srv.URL+"/docs/sandbox"); status != http.StatusOK || bare != page ||
+		!strings.HasPrefix(h.Get("Content-Type"), "text/markdown") {
+		t.Fatalf("/docs/sandbox: %d %s", status, h.Get("Content-Type"))
+	}
+	for _, p := range []string{"/docs/nope.md", "/docs/nope", "/docs/..%2Fopenapi.json", "/docs/sandbox.md.md"} {
 		if status, _, body := get(t, srv.URL+p); status != http.StatusNotFound || !strings.Contains(body, "unknown_method") {
 			t.Errorf("%s: %d %s", p, status, body)
 		}

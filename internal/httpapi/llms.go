@@ -36,10 +36,12 @@ func mountDocs(r chi.Router, raw []byte) error {
 	}
 	r.Get("/llms.txt", text(index, "text/plain; charset=utf-8"))
 	r.Get("/llms-full.txt", text(full, "text/plain; charset=utf-8"))
+	// A page answers at /docs/<page>.md and, as the vendor's docs do for
+	// Accept: text/markdown, at /docs/<page>: the mock has no HTML portal,
+	// so markdown is the page whatever the Accept header.
 	r.Get("/docs/{file}", func(w http.ResponseWriter, req *http.Request) {
-		page, ok := strings.CutSuffix(chi.URLParam(req, "file"), ".md")
-		b, found := pages[page]
-		if !ok || !found {
+		b, found := pages[strings.TrimSuffix(chi.URLParam(req, "file"), ".md")]
+		if !found {
 			writeError(w, req, false, &methods.Error{Type: "unknown_method"})
 			return
 		}
