@@ -228,7 +228,8 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 	}
 }
 
-// begin opens the transaction and reads the tenant's clock; pgx.ErrNoRows
+// begin opens the transaction and reads the tenant's clock and whether it
+// has faults; pgx.ErrNoRows
 // means the tenant does not exist.
 func (t *tx) begin() (lastUsed time.Time, err error) {
 	b := &pgx.Batch{}
@@ -239,8 +240,10 @@ func (t *tx) begin() (lastUsed time.Time, err error) {
 		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	}
 	var offset int64
-	b.Queue(`SELECT now(), clock_offset, last_used FROM tenants WHERE tenant = $1`, t.tenant).
-		QueryRow(func(r pgx.Row) error { return r.Scan(&t.dbNow, &offset, &lastUsed) })
+	b.Queue(`SELECT now(), clock_offset, last_used,
+			EXISTS (SELECT 1 FROM faults WHERE faults.tenant = $1 AND remaining <> 0)
+		FROM tenants WHERE tenant = $1`, t.tenant).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&t.dbNow, &offset, &lastUsed, &t.faults) })
 	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
 		return lastUsed, err
 	}

@@ -18,12 +18,19 @@ func (t *tx) InsertFault(f store.Fault) error {
 	if err != nil {
 		return err
 	}
-	return t.insert(`INSERT INTO faults (tenant, id, method, error_type, error_fields, status, latency_ms, probability,
+	if err := t.insert(`INSERT INTO faults (tenant, id, method, error_type, error_fields, status, latency_ms, probability,
 		remaining, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		f.ID, f.Method, f.ErrorType, fields, f.Status, f.LatencyMS, f.Probability, f.Remaining, f.CreatedAt)
+		f.ID, f.Method, f.ErrorType, fields, f.Status, f.LatencyMS, f.Probability, f.Remaining, f.CreatedAt); err != nil {
+		return err
+	}
+	t.faults = true
+	return nil
 }
 
 func (t *tx) Faults(method string) ([]store.Fault, error) {
+	if !t.faults && !t.done {
+		return nil, nil
+	}
 	return list(t, func(r scanner) (store.Fault, error) {
 		var f store.Fault
 		var fields []byte

@@ -25,6 +25,10 @@ type tx struct {
 	now    time.Time // the tenant's clock
 	offset time.Duration
 	done   bool
+	// faults: the tenant had a fault left when the transaction opened, or
+	// the transaction inserted one. Without, Faults needs no round trip:
+	// every wire call asks for faults, and almost none finds any.
+	faults bool
 }
 
 var errDone = errors.New("postgres: transaction used after its function returned")

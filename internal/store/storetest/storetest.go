@@ -1137,10 +1137,16 @@ func testFaults(t *testing.T, s store.Store) {
 	once := store.Fault{ID: uuid.New(), Method: "repairer.jobs.get", ErrorType: "not_found",
 		ErrorFields: map[string]any{"message": "injected"}, Status: 404, LatencyMS: 5, Probability: 0.5, Remaining: 1, CreatedAt: at(1)}
 	always := store.Fault{ID: uuid.New(), Method: "repairer.jobs.insert", Probability: 1, Remaining: -1, CreatedAt: at(2)}
+	view(t, s, "faults", func(tx store.Tx) error {
+		equal(t, "a new world has no faults", len(must(tx.Faults("")).get(t)), 0)
+		return nil
+	})
 	update(t, s, "faults", func(tx store.Tx) error {
 		if err := tx.InsertFault(once); err != nil {
 			return err
 		}
+		// A transaction sees the fault it inserted.
+		equal(t, "inserted here", ids(must(tx.Faults("")).get(t)), []uuid.UUID{once.ID})
 		if err := tx.InsertFault(always); err != nil {
 			return err
 		}
