@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -348,31 +346,6 @@ func (f *install) render(w http.ResponseWriter, status int, name string, data an
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
-}
-
-// readSandboxJSON reads a sandbox route's JSON body like a wire method's:
-// content type, size, empty body as {}, schema; then decodes it into out.
-func readSandboxJSON(w http.ResponseWriter, r *http.Request, schema *openapi3.Schema, out any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return &withStatus{http.StatusUnsupportedMediaType, methods.BadRequest("/headers/content-type", "the body must be application/json")}
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &withStatus{http.StatusRequestEntityTooLarge, methods.BadRequest("", "the body is larger than 1 MiB")}
-		}
-		return methods.BadRequest("", "the body could not be read")
-	}
-	if err := validateBody(schema, &body); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return methods.BadRequest("", err.Error())
-	}
-	return nil
 }
 
 // ClientInsertRequest is the body of POST /__clients.

@@ -424,16 +424,9 @@ func (s *sandbox) journalDelete(w http.ResponseWriter, r *http.Request) {
 // against the route's schema in openapi.json and decodes it into v. On
 // failure it has answered and returns false.
 func (s *sandbox) decode(w http.ResponseWriter, r *http.Request, route string, v any) bool {
-	fail := func(err error) bool { writeError(w, r, false, err); return false }
-	body, err := readBody(w, r)
-	if err != nil {
-		return fail(err)
-	}
-	if err := validateBody(s.bodies[route], &body); err != nil {
-		return fail(err)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fail(methods.BadRequest("", err.Error()))
+	if err := readSandboxJSON(w, r, s.bodies[route], v); err != nil {
+		writeError(w, r, false, err)
+		return false
 	}
 	return true
 }

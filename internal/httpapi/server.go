@@ -286,6 +286,23 @@ func validateBody(schema *openapi3.Schema, body *[]byte) error {
 	return &methods.Error{Type: "bad_request", Fields: map[string]any{"errors": errs}}
 }
 
+// readSandboxJSON reads a sandbox route's JSON body with the checks of a
+// wire method (content type, size, an empty body read as {}, the route's
+// schema) and decodes it into out.
+func readSandboxJSON(w http.ResponseWriter, r *http.Request, schema *openapi3.Schema, out any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := validateBody(schema, &body); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return methods.BadRequest("", err.Error())
+	}
+	return nil
+}
+
 // validateRouteBody is validateBody for a wire method, skipping bodies the
 // route has seen pass (see validBodies).
 func validateRouteBody(rt *route, body *[]byte) error {
