@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/partifact/mockserver/internal/methods"
-	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/webhooks"
 )
@@ -26,10 +25,8 @@ func (a *App) confirmDue(ctx context.Context) error {
 	var errs []error
 	for _, d := range due {
 		var held *webhooks.Recorder
-		var events *recorder.EventsTx
 		err := a.store.Update(ctx, d.Tenant, func(tx store.Tx) error {
 			held = webhooks.Track(tx)
-			events = &recorder.EventsTx{Tx: held}
 			p, err := tx.ProcurementByID(d.ID)
 			if err != nil {
 				return err
@@ -39,7 +36,7 @@ func (a *App) confirmDue(ctx context.Context) error {
 			if p.Status != store.ProcurementOrderRequested || tx.Now().Sub(p.CreatedAt) < age {
 				return nil
 			}
-			_, err = methods.ConfirmProcurement(events, p)
+			_, err = methods.ConfirmProcurement(held, p)
 			return err
 		})
 		if errors.Is(err, store.ErrNotFound) { // the tenant was reset meanwhile
@@ -49,7 +46,7 @@ func (a *App) confirmDue(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		a.recorder.CountEvents(d.Tenant, events)
+		a.recorder.CountEvents(d.Tenant, held.EventTypes())
 		// No caller awaits an answer: the webhooks may go at once.
 		if err := webhooks.Release(ctx, a.store, d.Tenant, held.Written()); err != nil {
 			errs = append(errs, err)

@@ -322,15 +322,13 @@ func (s *sandbox) trigger(transition func(store.Tx, store.Procurement) (store.Pr
 		tenant := Tenant(r)
 		var out methods.ProcurementV1
 		var held *webhooks.Recorder
-		var events *recorder.EventsTx
 		err = s.st.Update(r.Context(), tenant, func(tx store.Tx) error {
 			held = webhooks.Track(tx)
-			events = &recorder.EventsTx{Tx: held}
 			p, err := tx.ProcurementByID(id)
 			if err != nil {
 				return err
 			}
-			if p, err = transition(events, p); err != nil {
+			if p, err = transition(held, p); err != nil {
 				return err
 			}
 			out = methods.ProcurementWire(p)
@@ -340,7 +338,7 @@ func (s *sandbox) trigger(transition func(store.Tx, store.Procurement) (store.Pr
 			writeError(w, r, false, err)
 			return
 		}
-		s.rec.CountEvents(tenant, events)
+		s.rec.CountEvents(tenant, held.EventTypes())
 		writeJSON(w, http.StatusOK, out)
 		// Deliveries go out only after the answer, as for wire methods.
 		releaseAfterAnswer(w, r, s.st, held.Written())

@@ -155,7 +155,6 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 
 	var resp any
 	var rec *webhooks.Recorder
-	var events *recorder.EventsTx
 	checkFaults := true
 	run := func(tx store.Tx) error {
 		// Faults are read in the call's own transaction, so a call with no
@@ -168,8 +167,7 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rec = webhooks.Track(tx)
-		events = &recorder.EventsTx{Tx: rec}
-		c := &methods.Call{Ctx: r.Context(), Tx: events}
+		c := &methods.Call{Ctx: r.Context(), Tx: rec}
 		if rt.Access != methods.Public {
 			if c.Caller, err = cred.authenticate(tx); err != nil {
 				return err
@@ -204,7 +202,7 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ex := exchangeOf(r); ex != nil {
-		ex.events = events.Types
+		ex.events = rec.EventTypes()
 	}
 	heldWebhooks(r).add(rec.Written())
 	writeJSON(w, http.StatusOK, resp)

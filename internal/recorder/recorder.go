@@ -196,25 +196,11 @@ func VariantKey(method, variant string) string { return method + " " + variant }
 // EventKey counts an emitted webhook event type.
 func EventKey(eventType string) string { return "webhook " + eventType }
 
-// EventsTx passes a transaction through, noting the type of every event
-// written, so that webhook coverage counts exactly the events committed.
-type EventsTx struct {
-	store.Tx
-	Types []string
-}
-
-func (t *EventsTx) AddEvent(e store.Event) error {
-	if err := t.Tx.AddEvent(e); err != nil {
-		return err
-	}
-	t.Types = append(t.Types, e.Type)
-	return nil
-}
-
-// CountEvents counts the events an EventsTx saw (call after its commit).
-func (r *Recorder) CountEvents(tenant string, t *EventsTx) {
-	keys := make([]string, len(t.Types))
-	for i, typ := range t.Types {
+// CountEvents counts the types of the events a transaction wrote (call
+// after its commit, so that coverage counts exactly the events committed).
+func (r *Recorder) CountEvents(tenant string, types []string) {
+	keys := make([]string, len(types))
+	for i, typ := range types {
 		keys[i] = EventKey(typ)
 	}
 	r.Count(tenant, keys...)

@@ -54,11 +54,13 @@ func Fanout(tx store.Tx, ev store.Event) error {
 	return nil
 }
 
-// Recorder is a Tx that remembers the deliveries written through it, so
-// that the caller can release them once it has answered.
+// Recorder is a Tx that remembers what was written through it to the
+// outbox: the deliveries, so the caller can release them once it has
+// answered, and the event types, for contract coverage.
 type Recorder struct {
 	store.Tx
-	ids []uuid.UUID
+	ids    []uuid.UUID
+	events []string
 }
 
 // Track wraps tx.
@@ -71,6 +73,23 @@ func (r *Recorder) InsertDelivery(d store.Delivery) error {
 	}
 	r.ids = append(r.ids, d.ID)
 	return nil
+}
+
+// AddEvent writes e and remembers its type.
+func (r *Recorder) AddEvent(e store.Event) error {
+	if err := r.Tx.AddEvent(e); err != nil {
+		return err
+	}
+	r.events = append(r.events, e.Type)
+	return nil
+}
+
+// EventTypes lists the types of the events written through r.
+func (r *Recorder) EventTypes() []string {
+	if r == nil {
+		return nil
+	}
+	return r.events
 }
 
 // Written lists the deliveries written through r.
