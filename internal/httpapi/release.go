@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -11,30 +10,32 @@ import (
 	"github.com/partifact/mockserver/internal/webhooks"
 )
 
-// held collects the deliveries a call wrote (webhooks.Hold keeps them from
-// going out on their own for a while).
-type held struct {
-	mu  sync.Mutex
-	ids []uuid.UUID
+// written carries what a wire call wrote to the outbox (its events and
+// their deliveries) from serve to the wrappers around it: observe counts
+// the events, releaseWebhooks releases the deliveries.
+type written struct{ rec *webhooks.Recorder }
+
+type writtenKey struct{}
+
+// writtenBy is the request's carrier; nil outside releaseWebhooks, which
+// is harmless: setting and reading through a nil carrier do nothing.
+func writtenBy(r *http.Request) *written {
+	wr, _ := r.Context().Value(writtenKey{}).(*written)
+	return wr
 }
 
-type heldKey struct{}
-
-// heldWebhooks is the request's collection; adding to a request without
-// one (no releaseWebhooks around it) is a no-op, and the deliveries go out
-// when their hold ends.
-func heldWebhooks(r *http.Request) *held {
-	h, _ := r.Context().Value(heldKey{}).(*held)
-	return h
-}
-
-func (h *held) add(ids []uuid.UUID) {
-	if h == nil || len(ids) == 0 {
-		return
+func (wr *written) set(rec *webhooks.Recorder) {
+	if wr != nil {
+		wr.rec = rec
 	}
-	h.mu.Lock()
-	h.ids = append(h.ids, ids...)
-	h.mu.Unlock()
+}
+
+// recorder is the call's outbox recorder, or nil (its methods are nil-safe).
+func (wr *written) recorder() *webhooks.Recorder {
+	if wr == nil {
+		return nil
+	}
+	return wr.rec
 }
 
 // releaseWebhooks lets the deliveries written by a call go out once its
@@ -44,9 +45,9 @@ func (h *held) add(ids []uuid.UUID) {
 // the answer.
 func releaseWebhooks(st store.Store, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := &held{}
-		next(w, r.WithContext(context.WithValue(r.Context(), heldKey{}, h)))
-		releaseAfterAnswer(w, r, st, h.ids)
+		wr := &written{}
+		next(w, r.WithContext(context.WithValue(r.Context(), writtenKey{}, wr)))
+		releaseAfterAnswer(w, r, st, wr.rec.Written())
 	}
 }
 

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,17 +105,6 @@ func (s *sandbox) mount(r chi.Router) {
 
 // ---- observing wire calls ----
 
-// exchange carries what the method adapter learns during a call back to
-// observe: the webhook event types its transaction committed.
-type exchange struct{ events []string }
-
-type exchangeKey struct{}
-
-func exchangeOf(r *http.Request) *exchange {
-	ex, _ := r.Context().Value(exchangeKey{}).(*exchange)
-	return ex
-}
-
 // observe wraps the wire method route: it buffers the answer, counts it
 // (metrics, coverage), journals it, and only then sends it, so a client
 // that reads the journal or the metrics after an answer finds that call.
@@ -124,8 +112,6 @@ func (s *sandbox) observe(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		name := chi.URLParam(r, "method")
-		ex := &exchange{}
-		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 		reqBody := &capped{}
 		r.Body = teeBody{r.Body, reqBody}
 		buf := &bufferedWriter{header: w.Header(), status: http.StatusOK}
@@ -138,7 +124,7 @@ func (s *sandbox) observe(next http.HandlerFunc) http.HandlerFunc {
 			label = "unknown"
 		} else {
 			keys := []string{recorder.VariantKey(name, answerVariant(buf.status, buf.body.Bytes()))}
-			for _, typ := range ex.events {
+			for _, typ := range writtenBy(r).recorder().EventTypes() {
 				keys = append(keys, recorder.EventKey(typ))
 			}
 			s.rec.Count(tenant, keys...)

@@ -201,10 +201,7 @@ func serve(st store.Store, rt *route, w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	if ex := exchangeOf(r); ex != nil {
-		ex.events = rec.EventTypes()
-	}
-	heldWebhooks(r).add(rec.Written())
+	writtenBy(r).set(rec)
 	writeJSON(w, http.StatusOK, resp)
 }
 
