@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Procurements", testProcurements},
 		{"Events", testEvents},
 		{"Rollback", testRollback},
+		{"PanicInUpdate", testPanicInUpdate},
 		{"UpdateRetriesConflict", testUpdateRetriesConflict},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"TenantIsolation", testTenantIsolation},
