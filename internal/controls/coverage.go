@@ -1,4 +1,4 @@
-package httpapi
+package controls
 
 import (
 	"encoding/xml"
@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/recorder"
 )
 
@@ -17,6 +17,7 @@ type coverageItemV1 struct {
 }
 
 type coverageMethodV1 struct {
+	API      string           `json:"api"`
 	Method   string           `json:"method"`
 	Variants []coverageItemV1 `json:"variants"`
 }
@@ -28,24 +29,27 @@ type coverageV1 struct {
 	Total     int                `json:"total"`
 }
 
-// coverage reports, for the tenant, how often each answer variant of each
-// method in openapi.json and each webhook event type it declares was seen.
-func (s *sandbox) coverage(w http.ResponseWriter, r *http.Request) {
-	format := r.URL.Query().Get("format")
+// coverage reports, for the tenant, how often each answer of each
+// operation of each API (or of the one ?api= names) and each webhook event
+// type its document declares was seen.
+func (c *Controls) coverage(call *httpapi.Call) (any, error) {
+	q := call.Request.URL.Query()
+	format := q.Get("format")
 	if format != "" && format != "json" && format != "junit" {
-		writeError(w, r, false, methods.BadRequest("/query/format", "json or junit"))
-		return
+		return nil, httpapi.BadInput("/query/format", "json or junit")
 	}
-	if err := s.rec.Flush(r.Context()); err != nil {
-		writeError(w, r, false, err)
-		return
+	api := q.Get("api")
+	if api != "" && c.module(api) == nil {
+		return nil, httpapi.BadInput("/query/api", "not an API this server serves")
 	}
-	counts, err := s.st.Coverage(r.Context(), Tenant(r))
+	if err := c.rec.Flush(call.Ctx); err != nil {
+		return nil, err
+	}
+	counts, err := c.st.Coverage(call.Ctx, call.Tenant)
 	if err != nil {
-		writeError(w, r, false, err)
-		return
+		return nil, err
 	}
-	rep := coverageV1{Webhooks: []coverageItemV1{}}
+	rep := coverageV1{Methods: []coverageMethodV1{}, Webhooks: []coverageItemV1{}}
 	item := func(key, name string) coverageItemV1 {
 		n := counts[key]
 		rep.Total++
@@ -54,29 +58,35 @@ func (s *sandbox) coverage(w http.ResponseWriter, r *http.Request) {
 		}
 		return coverageItemV1{Name: name, Count: n, Exercised: n > 0}
 	}
-	names := s.doc.Methods()
-	slices.Sort(names)
-	for _, m := range names {
-		cm := coverageMethodV1{Method: m}
-		for _, v := range append([]string{"200"}, s.doc.ErrorVariants(m)...) {
-			cm.Variants = append(cm.Variants, item(recorder.VariantKey(m, v), v))
+	for _, m := range c.cfg.Modules {
+		if api != "" && m.Name != api {
+			continue
 		}
-		rep.Methods = append(rep.Methods, cm)
-	}
-	for _, typ := range s.doc.EventTypes() {
-		rep.Webhooks = append(rep.Webhooks, item(recorder.EventKey(typ), typ))
+		ops := make([]string, len(m.Routes))
+		for i, rt := range m.Routes {
+			ops[i] = rt.Op
+		}
+		slices.Sort(ops)
+		for _, op := range ops {
+			cm := coverageMethodV1{API: m.Name, Method: op}
+			for _, v := range append([]string{"200"}, m.Errors.Variants(op)...) {
+				cm.Variants = append(cm.Variants, item(recorder.VariantKey(httpapi.Key(m.Name, op), v), v))
+			}
+			rep.Methods = append(rep.Methods, cm)
+		}
+		for _, typ := range m.Doc.EventTypes() {
+			rep.Webhooks = append(rep.Webhooks, item(recorder.EventKey(typ), typ))
+		}
 	}
 	if format != "junit" {
-		writeJSON(w, http.StatusOK, rep)
-		return
+		return rep, nil
 	}
 	b, err := xml.MarshalIndent(junitOf(rep), "", "  ")
 	if err != nil {
-		writeError(w, r, false, err)
-		return
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	_, _ = w.Write(append([]byte(xml.Header), append(b, '\n')...))
+	return httpapi.Raw{Status: http.StatusOK, ContentType: "application/xml; charset=utf-8",
+		Body: append([]byte(xml.Header), append(b, '\n')...)}, nil
 }
 
 // JUnit XML, as CI systems read it: a suite per method (and one for

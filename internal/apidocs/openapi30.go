@@ -1,4 +1,4 @@
-package httpapi
+package apidocs
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 func Downgrade(doc31 []byte) ([]byte, error) {
 	var root map[string]any
 	if err := json.Unmarshal(doc31, &root); err != nil {
-		return nil, fmt.Errorf("httpapi: downgrade openapi.json: %w", err)
+		return nil, fmt.Errorf("apidocs: downgrade openapi.json: %w", err)
 	}
 	root["openapi"] = "3.0.3"
 	delete(root, "webhooks")

@@ -1,4 +1,4 @@
-package httpapi_test
+package methods_test
 
 import (
 	"bytes"
@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,17 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
-	"github.com/partifact/mockserver/internal/store/memory"
 )
 
 var (
-	docOnce sync.Once
-	doc     *spec.Doc
-	docErr  error
+	docOnce         sync.Once
+	doc, sandboxDoc *spec.Doc
+	docErr          error
 )
 
 // installEnv is a server on 127.0.0.1 over a memory store the test can
@@ -35,27 +34,23 @@ type installEnv struct {
 	t      *testing.T
 	url    string
 	st     store.Store
-	doc    *spec.Doc
+	doc    *spec.Doc // openapi.json and openapi-sandbox.json, by the paths they describe
+	sbDoc  *spec.Doc
 	client *http.Client // never follows redirects: where they go is the point
 }
 
 func newInstallEnv(t *testing.T) *installEnv {
 	t.Helper()
-	docOnce.Do(func() { doc, docErr = spec.Load() })
+	docOnce.Do(func() {
+		if doc, docErr = spec.Load(); docErr == nil {
+			sandboxDoc, docErr = spec.Parse("openapi-sandbox.json")
+		}
+	})
 	if docErr != nil {
 		t.Fatal(docErr)
 	}
-	st := memory.New()
-	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.Close()
-		st.Close()
-	})
-	return &installEnv{t: t, url: srv.URL, st: st, doc: doc, client: &http.Client{
+	a := apptest.Start(t, app.DefaultConfig())
+	return &installEnv{t: t, url: a.URL(), st: a.Store(), doc: doc, sbDoc: sandboxDoc, client: &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -92,7 +87,7 @@ func (e *installEnv) do(req *http.Request) answer {
 // page opens the consent page with a query and optional headers.
 func (e *installEnv) page(q url.Values, header http.Header) answer {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.url+httpapi.AuthorizePath+"?"+q.Encode(), nil)
+	req, err := http.NewRequest(http.MethodGet, e.url+methods.AuthorizePath+"?"+q.Encode(), nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -105,7 +100,7 @@ func (e *installEnv) page(q url.Values, header http.Header) answer {
 // submit posts the consent form.
 func (e *installEnv) submit(form url.Values, cookie *http.Cookie, header http.Header) answer {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.url+httpapi.AuthorizePath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, e.url+methods.AuthorizePath, strings.NewReader(form.Encode()))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -177,8 +172,11 @@ func (e *installEnv) postJSON(path, tenant string, body any) (int, []byte) {
 func (e *installEnv) checkJSON(path string, status int, body []byte) {
 	e.t.Helper()
 	item := e.doc.Paths.Value(path)
+	if item == nil {
+		item = e.sbDoc.Paths.Value(path)
+	}
 	if item == nil || item.Post == nil {
-		e.t.Fatalf("openapi.json has no POST %s", path)
+		e.t.Fatalf("neither openapi.json nor openapi-sandbox.json has POST %s", path)
 	}
 	which := "default"
 	if status == http.StatusOK {
@@ -219,7 +217,7 @@ func (e *installEnv) mint(tenant, clientID, role, org string) string {
 	if status != http.StatusOK {
 		e.t.Fatalf("mint: %d %s", status, b)
 	}
-	var c httpapi.AccessCodeV1
+	var c methods.AccessCodeV1
 	if err := json.Unmarshal(b, &c); err != nil {
 		e.t.Fatal(err)
 	}
@@ -229,7 +227,7 @@ func (e *installEnv) mint(tenant, clientID, role, org string) string {
 // exchange calls integrations.insert.
 func (e *installEnv) exchange(tenant, clientID, secret, code string) (int, []byte) {
 	e.t.Helper()
-	return e.postJSON(spec.PathPrefix+"integrations.insert", tenant,
+	return e.postJSON(methods.PathPrefix+"integrations.insert", tenant,
 		map[string]string{"client_id": clientID, "client_secret": secret, "access_code": code})
 }
 
@@ -258,7 +256,7 @@ func (e *installEnv) install(tenant, clientID, secret, code string) installed {
 // call runs a wire method with a credential and returns status and body.
 func (e *installEnv) call(tenant string, in installed, method string) (int, []byte) {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.url+spec.PathPrefix+method, strings.NewReader("{}"))
+	req, err := http.NewRequest(http.MethodPost, e.url+methods.PathPrefix+method, strings.NewReader("{}"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -622,7 +620,7 @@ func TestIntegrationsInsert(t *testing.T) {
 
 	t.Run("ErrMissingField", func(t *testing.T) {
 		t.Parallel()
-		status, b := e.postJSON(spec.PathPrefix+"integrations.insert", "insert-missing",
+		status, b := e.postJSON(methods.PathPrefix+"integrations.insert", "insert-missing",
 			map[string]string{"client_id": seed.DemoClientID, "client_secret": seed.DemoClientSecret})
 		wantError(t, status, b, http.StatusBadRequest, "bad_request")
 	})
@@ -687,7 +685,7 @@ func TestSandboxClients(t *testing.T) {
 			t.Parallel()
 			status, b := e.postJSON("/__clients", "clients-"+strings.ToLower(tt.name), tt.body)
 			if tt.want == http.StatusOK {
-				var c httpapi.ClientV1
+				var c methods.ClientV1
 				if status != http.StatusOK || json.Unmarshal(b, &c) != nil || c.ClientID != "acme_estimating" || len(c.RedirectURLs) != 2 || strings.Contains(string(b), "secret") {
 					t.Fatalf("got %d %s", status, b)
 				}
@@ -742,7 +740,7 @@ func TestSandboxAccessCodes(t *testing.T) {
 		before := e.now(tenant)
 		status, b := e.postJSON("/__access-codes", tenant, map[string]any{"client_id": seed.DemoClientID, "scopes": []string{"repairer"}, "organization_id": nil})
 		after := e.now(tenant)
-		var c httpapi.AccessCodeV1
+		var c methods.AccessCodeV1
 		if status != http.StatusOK || json.Unmarshal(b, &c) != nil {
 			t.Fatalf("got %d %s", status, b)
 		}
@@ -782,7 +780,7 @@ func TestSandboxAccessCodes(t *testing.T) {
 			t.Parallel()
 			status, b := e.postJSON("/__access-codes", "codes-"+strings.ToLower(tt.name), tt.body)
 			if tt.want == http.StatusOK {
-				var c httpapi.AccessCodeV1
+				var c methods.AccessCodeV1
 				if status != http.StatusOK || json.Unmarshal(b, &c) != nil || c.OrganizationID != seed.AutoPartsDirectOrg {
 					t.Fatalf("got %d %s", status, b)
 				}

@@ -1,12 +1,10 @@
-package httpapi
+package controls
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/webhooks"
@@ -32,28 +30,23 @@ const WebhookPrefix = "/__webhooks"
 type webhookRoutes struct {
 	st      store.Store
 	sender  *webhooks.Sender
+	sample  func(tx store.Tx, in store.Integration) (store.Event, error)
 	schemas map[string]*openapi3.Schema // request body schema by path
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
-// openapi.json, which must document them.
-func mountWebhooks(r chi.Router, cfg Config) error {
-	h := &webhookRoutes{st: cfg.Store, sender: cfg.WebhookSender, schemas: map[string]*openapi3.Schema{}}
-	if h.sender == nil {
-		h.sender = webhooks.NewSender(webhooks.Policy{}, 0)
-	}
+// openapi-sandbox.json, which must document them.
+func (c *Controls) mountWebhooks(r chi.Router) error {
+	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, schemas: map[string]*openapi3.Schema{}}
 	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe"} {
-		item := cfg.Doc.Paths.Value(WebhookPrefix + p)
-		if item == nil || item.Post == nil || item.Post.RequestBody == nil {
-			return fmt.Errorf("httpapi: openapi.json does not document POST %s%s", WebhookPrefix, p)
+		item := c.cfg.Doc.Paths.Value(WebhookPrefix + p)
+		if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
+			return fmt.Errorf("controls: %s does not document POST %s%s with a JSON body", c.cfg.Doc.Name, WebhookPrefix, p)
 		}
-		mt := item.Post.RequestBody.Value.Content.Get("application/json")
-		if mt == nil || mt.Schema == nil {
-			return fmt.Errorf("httpapi: POST %s%s has no JSON request schema", WebhookPrefix, p)
-		}
-		h.schemas[p] = mt.Schema.Value
+		h.schemas[p] = spec.BodySchema(item.Post)
 	}
 	r.Route(WebhookPrefix, func(r chi.Router) {
+		r.Use(h.world)
 		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 			refuse(w, http.StatusMethodNotAllowed, "method_not_allowed", "")
 		})
@@ -69,14 +62,26 @@ func mountWebhooks(r chi.Router, cfg Config) error {
 	return nil
 }
 
+// world refuses a request whose tenant header the edge refused: the
+// webhook tools have no world to work in then.
+func (h *webhookRoutes) world(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ref := httpapi.TenantError(r); ref != nil {
+			refuse(w, ref.Status, "bad_tenant", ref.Message)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // refuse answers {"ok":false,"reason":…}, with a detail for people when
-// there is one.
+// there is one: the one writer of this family's errors.
 func refuse(w http.ResponseWriter, status int, reason, detail string) {
 	body := map[string]any{"ok": false, "reason": reason}
 	if detail != "" {
 		body["detail"] = detail
 	}
-	writeJSON(w, status, body)
+	httpapi.WriteJSON(w, status, body)
 }
 
 // fail answers an error no input causes (the store failing).
@@ -84,7 +89,7 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the caller went away
 	}
-	logger(r).Error("webhook route failed", "error", err)
+	httpapi.Logger(r).Error("webhook route failed", "error", err)
 	refuse(w, http.StatusInternalServerError, "internal", "")
 }
 
@@ -92,20 +97,14 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 // type, size) and answers a failure in this family's shape; false when it
 // answered.
 func readRouteBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	b, err := readBody(w, r)
+	b, err := httpapi.ReadBody(w, r)
 	if err == nil {
 		return b, true
 	}
 	status, msg := http.StatusBadRequest, "the body could not be read"
-	var ws *withStatus
-	if errors.As(err, &ws) {
-		status = ws.status
-	}
-	var me *methods.Error
-	if errors.As(err, &me) {
-		if fes, ok := me.Fields["errors"].([]methods.FieldError); ok && len(fes) > 0 {
-			msg = fes[0].Message
-		}
+	var ref *httpapi.Refusal
+	if errors.As(err, &ref) {
+		status, msg = ref.Status, ref.Message
 	}
 	refuse(w, status, "bad_body", msg)
 	return nil, false
@@ -119,14 +118,11 @@ func (h *webhookRoutes) decode(w http.ResponseWriter, r *http.Request, path stri
 	if !ok {
 		return false
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&v); err != nil {
-		refuse(w, http.StatusBadRequest, "bad_body", "malformed JSON: "+err.Error())
-		return false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		refuse(w, http.StatusBadRequest, "bad_body", "malformed JSON: data after the value")
+	v, err := httpapi.Decode(&b)
+	if err != nil {
+		var ref *httpapi.Refusal
+		errors.As(err, &ref)
+		refuse(w, http.StatusBadRequest, "bad_body", ref.Message+problemText(ref))
 		return false
 	}
 	schema := h.schemas[path]
@@ -138,12 +134,10 @@ func (h *webhookRoutes) decode(w http.ResponseWriter, r *http.Request, path stri
 			}
 		}
 	}
-	if problems := spec.Validate(schema, v, true); len(problems) > 0 {
-		msgs := make([]string, len(problems))
-		for i, p := range problems {
-			msgs[i] = p.Path + ": " + p.Message
-		}
-		refuse(w, http.StatusBadRequest, "bad_body", strings.Join(msgs, "; "))
+	if err := httpapi.Validate(schema, v); err != nil {
+		var ref *httpapi.Refusal
+		errors.As(err, &ref)
+		refuse(w, http.StatusBadRequest, "bad_body", problemText(ref))
 		return false
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
@@ -151,6 +145,18 @@ func (h *webhookRoutes) decode(w http.ResponseWriter, r *http.Request, path stri
 		return false
 	}
 	return true
+}
+
+// problemText words a refusal's problems for the detail member.
+func problemText(ref *httpapi.Refusal) string {
+	msgs := make([]string, len(ref.Problems))
+	for i, p := range ref.Problems {
+		msgs[i] = p.Path + ": " + p.Message
+	}
+	if more := ref.Total - len(ref.Problems); more > 0 {
+		msgs = append(msgs, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +169,7 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	var ep store.Endpoint
 	var in store.Integration
-	err := h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
+	err := h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
 		ep, in, err = webhooks.Subscribe(tx, h.sender.Policy(), req.IntegrationID, req.URL)
 		return err
 	})
@@ -176,7 +182,7 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		fail(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "secret": in.WebhookSecret,
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "secret": in.WebhookSecret,
 			"endpoint_id": ep.ID, "integration_id": in.ID, "url": ep.URL})
 	}
 }
@@ -208,7 +214,7 @@ func (h *webhookRoutes) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	removed := 0
-	err := h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) error {
+	err := h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) error {
 		removed = 0
 		if req.EndpointID != nil {
 			err := tx.DeleteEndpoint(*req.EndpointID)
@@ -226,7 +232,7 @@ func (h *webhookRoutes) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "removed": removed})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "removed": removed})
 }
 
 func (h *webhookRoutes) integration(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +243,7 @@ func (h *webhookRoutes) integration(w http.ResponseWriter, r *http.Request) {
 	}
 	var in store.Integration
 	var eps []store.Endpoint
-	err = h.st.View(r.Context(), Tenant(r), func(tx store.Tx) error {
+	err = h.st.View(r.Context(), httpapi.Tenant(r), func(tx store.Tx) error {
 		if in, err = tx.Integration(id); err != nil {
 			return err
 		}
@@ -256,7 +262,7 @@ func (h *webhookRoutes) integration(w http.ResponseWriter, r *http.Request) {
 	for i, ep := range eps {
 		list[i] = map[string]any{"id": ep.ID, "url": ep.URL, "created_at": ep.CreatedAt.UTC().Format(time.RFC3339)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "integration_id": in.ID, "role": in.Role,
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "integration_id": in.ID, "role": in.Role,
 		"secret": in.WebhookSecret, "endpoints": list})
 }
 
@@ -270,7 +276,7 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 		headers[strings.ToLower(k)] = strings.Join(vs, ", ")
 	}
 	var v webhooks.SinkVerdict
-	err := h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
+	err := h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
 		v, err = webhooks.Sink(tx, headers, body)
 		return err
 	})
@@ -278,15 +284,15 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		fail(w, r, err)
 	case v.Reason != "":
-		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "reason": v.Reason, "id": v.Record.ID})
+		httpapi.WriteJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "reason": v.Reason, "id": v.Record.ID})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": v.Record.ID, "duplicate": v.Duplicate})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "id": v.Record.ID, "duplicate": v.Duplicate})
 	}
 }
 
 func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
 	var recs []store.SinkRecord
-	err := h.st.View(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
+	err := h.st.View(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
 		recs, err = tx.SinkRecords()
 		return err
 	})
@@ -300,7 +306,7 @@ func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
 			"integration_id": rec.IntegrationID, "signature_valid": rec.SignatureValid,
 			"headers": rec.Headers, "body": strings.ToValidUTF8(string(rec.Body), "\uFFFD")}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
 }
 
 // maxDeliveries bounds one page of the delivery log.
@@ -332,7 +338,7 @@ func (h *webhookRoutes) deliveries(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	var items []map[string]any
-	err := h.st.View(r.Context(), Tenant(r), func(tx store.Tx) error {
+	err := h.st.View(r.Context(), httpapi.Tenant(r), func(tx store.Tx) error {
 		ds, err := tx.Deliveries(f)
 		if err != nil {
 			return err
@@ -349,7 +355,7 @@ func (h *webhookRoutes) deliveries(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
 }
 
 // deliveryJSON renders a delivery with its attempts for the delivery log.
@@ -393,7 +399,7 @@ func (h *webhookRoutes) replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var item map[string]any
-	err = h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) error {
+	err = h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) error {
 		d, err := webhooks.Replay(tx, id)
 		if err != nil {
 			return err
@@ -413,9 +419,9 @@ func (h *webhookRoutes) replay(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "delivery": item})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "delivery": item})
 	if err := h.st.Kick(context.WithoutCancel(r.Context())); err != nil {
-		logger(r).Warn("kick webhooks", "error", err)
+		httpapi.Logger(r).Warn("kick webhooks", "error", err)
 	}
 }
 
@@ -433,12 +439,12 @@ func (h *webhookRoutes) probe(w http.ResponseWriter, r *http.Request) {
 	var in store.Integration
 	var sample store.Event
 	var now time.Time
-	err := h.st.View(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
+	err := h.st.View(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
 		now = tx.Now()
 		if in, err = tx.Integration(req.IntegrationID); err != nil {
 			return err
 		}
-		sample, err = methods.SampleEvent(tx, in)
+		sample, err = h.sample(tx, in)
 		return err
 	})
 	switch {
@@ -450,7 +456,7 @@ func (h *webhookRoutes) probe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Sent outside any transaction: a slow receiver holds nothing.
-	checks, err := h.sender.Probe(r.Context(), req.URL, Tenant(r), in, sample, now)
+	checks, err := h.sender.Probe(r.Context(), req.URL, httpapi.Tenant(r), in, sample, now)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -467,6 +473,6 @@ func (h *webhookRoutes) probe(w http.ResponseWriter, r *http.Request) {
 			"status_code": code, "error": nullable(c.Error), "response_excerpt": c.Excerpt,
 			"passed": c.Passed, "detail": c.Detail}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "passed": passed, "url": req.URL,
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "passed": passed, "url": req.URL,
 		"integration_id": in.ID, "type": sample.Type, "checks": out})
 }

@@ -1,4 +1,4 @@
-package httpapi
+package methods
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,19 +14,16 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"github.com/partifact/mockserver/internal/methods"
-	"github.com/partifact/mockserver/internal/spec"
+	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/store"
 )
 
 // The install flow's front half (contract §3.1): the consent page a user is
-// sent to, and two sandbox routes that register clients and mint access
-// codes without a browser. integrations.insert, the back half, is a wire
-// method like the others.
+// sent to. Two sandbox routes register clients and mint access codes
+// without a browser (sandbox.go); integrations.insert, the back half, is a
+// wire method like the others.
 
 // AuthorizePath is the consent page; its form posts back to the same path.
 const AuthorizePath = "/auth/integration/authorize"
@@ -47,48 +43,20 @@ const (
 )
 
 var (
-	//go:embed install.html
+	//go:embed consent.html
 	installHTML  string
 	installPages = template.Must(template.New("install").Parse(installHTML))
 	csrfPattern  = regexp.MustCompile(`^[0-9a-f]{32}$`)
 )
 
-// install serves the flow from one store and the schemas of its JSON routes.
-type install struct {
-	st                       store.Store
-	clientSchema, codeSchema *openapi3.Schema
-}
+// install serves the consent page from one store.
+type install struct{ st store.Store }
 
-// mountInstall adds the consent page, /__clients and /__access-codes. It
-// fails when openapi.json does not describe the JSON routes, so they are
-// never served unvalidated.
-func mountInstall(r chi.Router, st store.Store, doc *spec.Doc) error {
-	f := &install{st: st}
-	var err error
-	if f.clientSchema, err = sandboxRequestSchema(doc, "/__clients"); err != nil {
-		return err
-	}
-	if f.codeSchema, err = sandboxRequestSchema(doc, "/__access-codes"); err != nil {
-		return err
-	}
+// mount adds the consent page and the form it posts.
+func (f *install) mount(r httpapi.Router) error {
 	r.Get(AuthorizePath, f.consentPage)
 	r.Post(AuthorizePath, f.decide)
-	r.Post("/__clients", f.registerClient)
-	r.Post("/__access-codes", f.mintAccessCode)
 	return nil
-}
-
-// sandboxRequestSchema is the JSON request schema of the POST at path.
-func sandboxRequestSchema(doc *spec.Doc, path string) (*openapi3.Schema, error) {
-	item := doc.Paths.Value(path)
-	if item == nil || item.Post == nil || item.Post.RequestBody == nil || item.Post.RequestBody.Value == nil {
-		return nil, fmt.Errorf("httpapi: openapi.json has no POST %s with a request body", path)
-	}
-	mt := item.Post.RequestBody.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
-		return nil, fmt.Errorf("httpapi: POST %s in openapi.json has no JSON request schema", path)
-	}
-	return mt.Schema.Value, nil
 }
 
 // grant is an authorization request that passed every check.
@@ -134,12 +102,12 @@ func pageTenant(r *http.Request, v url.Values) (string, error) {
 		return "", err
 	}
 	if name == "" {
-		return Tenant(r), nil
+		return httpapi.Tenant(r), nil
 	}
-	if !tenantPattern.MatchString(name) {
+	if !httpapi.TenantPattern.MatchString(name) {
 		return "", badGrant("tenant must be 1 to 64 characters of a-z, 0-9, _ and -.")
 	}
-	if h := Tenant(r); h != store.SharedTenant && h != name {
+	if h := httpapi.Tenant(r); h != store.SharedTenant && h != name {
 		return "", badGrant("The tenant parameter and the tenant header name different worlds.")
 	}
 	return name, nil
@@ -176,7 +144,7 @@ func checkGrant(tx store.Tx, v url.Values) (grant, error) {
 	switch {
 	case g.rawURL == "":
 		return g, badGrant("redirect_url is missing.")
-	case !methods.RedirectRegistered(g.client, g.rawURL):
+	case !RedirectRegistered(g.client, g.rawURL):
 		return g, badGrant("redirect_url does not exactly match a redirect URL registered for %q.", clientID)
 	}
 	// Registered URLs were checked when registered; parsing again keeps the
@@ -190,7 +158,7 @@ func checkGrant(tx store.Tx, v url.Values) (grant, error) {
 	case len(g.state) > maxState:
 		return g, badGrant("state is longer than %d bytes.", maxState)
 	}
-	if g.role, err = methods.ParseScopes(g.scopes); err != nil {
+	if g.role, err = ParseScopes(g.scopes); err != nil {
 		return g, badGrant(`scopes must be exactly ["repairer"] or ["supplier"].`)
 	}
 	return g, nil
@@ -291,12 +259,12 @@ func (f *install) decide(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return badGrant("Choose the organization to install into.")
 		}
-		if _, err := methods.OrganizationOfRole(tx, orgID, g.role); errors.Is(err, store.ErrNotFound) {
+		if _, err := OrganizationOfRole(tx, orgID, g.role); errors.Is(err, store.ErrNotFound) {
 			return badGrant("The chosen organization is not a %s organization of this world.", g.role)
 		} else if err != nil {
 			return err
 		}
-		code, err := methods.IssueAccessCode(tx, g.client.ID, g.role, orgID)
+		code, err := IssueAccessCode(tx, g.client.ID, g.role, orgID)
 		if err != nil {
 			return err
 		}
@@ -322,7 +290,7 @@ func (f *install) decide(w http.ResponseWriter, r *http.Request) {
 func (f *install) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *pageError
 	if !errors.As(err, &pe) {
-		logger(r).Error("install flow failed", "error", err)
+		httpapi.Logger(r).Error("install flow failed", "error", err)
 		pe = &pageError{http.StatusInternalServerError, "Something went wrong on our side. Try again."}
 	}
 	f.render(w, pe.status, "error", pe.message)
@@ -346,127 +314,4 @@ func (f *install) render(w http.ResponseWriter, status int, name string, data an
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
-}
-
-// ClientInsertRequest is the body of POST /__clients.
-type ClientInsertRequest struct {
-	ClientID     string   `json:"client_id"`
-	ClientSecret string   `json:"client_secret"`
-	Name         string   `json:"name"`
-	RedirectURLs []string `json:"redirect_urls"`
-}
-
-// ClientV1 is a registered client as /__clients answers it (never the secret).
-type ClientV1 struct {
-	ClientID     string   `json:"client_id"`
-	Name         string   `json:"name"`
-	RedirectURLs []string `json:"redirect_urls"`
-}
-
-// errClientExists answers a client id already registered in the world.
-var errClientExists = &withStatus{http.StatusConflict, &methods.Error{Type: "conflict"}}
-
-// registerClient adds an OAuth client to the tenant's world.
-func (f *install) registerClient(w http.ResponseWriter, r *http.Request) {
-	var req ClientInsertRequest
-	if err := readSandboxJSON(w, r, f.clientSchema, &req); err != nil {
-		writeError(w, r, false, err)
-		return
-	}
-	for i, u := range req.RedirectURLs {
-		if err := methods.CheckRedirectURL(u); err != nil {
-			writeError(w, r, false, methods.BadRequest(fmt.Sprintf("/redirect_urls/%d", i), err.Error()))
-			return
-		}
-	}
-	err := f.st.Update(r.Context(), Tenant(r), func(tx store.Tx) error {
-		// Look first: the store's ErrConflict means a lost race, which
-		// Update may retry, while an existing id is simply an answer.
-		if _, err := tx.Client(req.ClientID); err == nil {
-			return errClientExists
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		err := tx.InsertClient(store.Client{ID: req.ClientID, Secret: req.ClientSecret, Name: req.Name, RedirectURLs: req.RedirectURLs})
-		if errors.Is(err, store.ErrConflict) {
-			return errClientExists
-		}
-		return err
-	})
-	if err != nil {
-		writeError(w, r, false, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ClientV1{ClientID: req.ClientID, Name: req.Name, RedirectURLs: req.RedirectURLs})
-}
-
-// AccessCodeInsertRequest is the body of POST /__access-codes.
-type AccessCodeInsertRequest struct {
-	ClientID       string          `json:"client_id"`
-	Scopes         json.RawMessage `json:"scopes"`
-	OrganizationID *uuid.UUID      `json:"organization_id"`
-}
-
-// AccessCodeV1 is a freshly minted access code.
-type AccessCodeV1 struct {
-	AccessCode     string    `json:"access_code"`
-	ExpiresAt      string    `json:"expires_at"`
-	OrganizationID uuid.UUID `json:"organization_id"`
-}
-
-// mintAccessCode issues a code as an approved consent page would, for CI
-// that cannot click. Without organization_id it installs into the first
-// organization of the role by name.
-func (f *install) mintAccessCode(w http.ResponseWriter, r *http.Request) {
-	var req AccessCodeInsertRequest
-	if err := readSandboxJSON(w, r, f.codeSchema, &req); err != nil {
-		writeError(w, r, false, err)
-		return
-	}
-	role, err := methods.ParseScopes(string(req.Scopes))
-	if err != nil {
-		writeError(w, r, false, methods.BadRequest("/scopes", err.Error()))
-		return
-	}
-	var code store.AccessCode
-	err = f.st.Update(r.Context(), Tenant(r), func(tx store.Tx) error {
-		if _, err := tx.Client(req.ClientID); err != nil {
-			return err // not_found for an unknown client
-		}
-		org, err := f.organizationFor(tx, role, req.OrganizationID)
-		if err != nil {
-			return err
-		}
-		code, err = methods.IssueAccessCode(tx, req.ClientID, role, org)
-		return err
-	})
-	if err != nil {
-		writeError(w, r, false, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, AccessCodeV1{
-		AccessCode: code.Code, ExpiresAt: code.ExpiresAt.UTC().Format(time.RFC3339), OrganizationID: code.OrganizationID,
-	})
-}
-
-// organizationFor is the organization a minted code installs into: the one
-// named, which must have the role, or else the first of the role by name.
-func (f *install) organizationFor(tx store.Tx, role store.Role, id *uuid.UUID) (uuid.UUID, error) {
-	if id != nil {
-		_, err := methods.OrganizationOfRole(tx, *id, role)
-		if errors.Is(err, store.ErrNotFound) {
-			return uuid.Nil, methods.BadRequest("/organization_id", fmt.Sprintf("no %s organization of this world has this id", role))
-		}
-		return *id, err
-	}
-	orgs, err := tx.Organizations(role)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	if len(orgs) == 0 {
-		// Seeded worlds have organizations of both roles; this keeps an
-		// emptied one from indexing out of range.
-		return uuid.Nil, methods.BadRequest("/organization_id", fmt.Sprintf("this world has no %s organization", role))
-	}
-	return orgs[0].ID, nil
 }

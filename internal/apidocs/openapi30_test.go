@@ -1,4 +1,4 @@
-package httpapi
+package apidocs
 
 import (
 	"encoding/json"

@@ -62,16 +62,6 @@ func (d *Doc) EventTypes() []string {
 	return out
 }
 
-// OperationAt is the operation for an HTTP verb on a path as openapi.json
-// spells it (e.g. "/__procurements/{id}/confirm"), or nil.
-func (d *Doc) OperationAt(path, verb string) *openapi3.Operation {
-	item := d.Paths.Value(path)
-	if item == nil {
-		return nil
-	}
-	return item.GetOperation(verb)
-}
-
 // BodySchema is an operation's JSON request body schema, or nil.
 func BodySchema(op *openapi3.Operation) *openapi3.Schema {
 	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
@@ -97,4 +87,14 @@ func AnswerSchema(op *openapi3.Operation, status string) *openapi3.Schema {
 		return mt.Schema.Value
 	}
 	return nil
+}
+
+// OperationAt is the operation for an HTTP verb on a path as the document
+// spells it (e.g. "/__procurements/{id}/confirm"), or nil.
+func (d *Doc) OperationAt(path, verb string) *openapi3.Operation {
+	item := d.Paths.Value(path)
+	if item == nil {
+		return nil
+	}
+	return item.GetOperation(verb)
 }

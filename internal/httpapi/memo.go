@@ -8,25 +8,25 @@ const (
 	maxKeptBodies = 256     // a full memo starts over (16 routes: 16 MiB at most)
 )
 
-// validBodies remembers the request bodies that passed a route's schema, so
+// memo remembers the request bodies that passed a route's schema, so
 // that a body seen again skips decoding and schema validation, the largest
 // cost of a read on the hot path (see docs/benchmarks.md). Test suites send
 // the same fixtures over and over, and pollers the same read. Validation is
 // a pure function of the bytes and the schema, so the memo cannot change an
 // answer; invalid bodies are never kept. The zero value is ready to use.
-type validBodies struct {
+type memo struct {
 	mu sync.RWMutex
 	m  map[string]struct{}
 }
 
-func (c *validBodies) has(body []byte) bool {
+func (c *memo) has(body []byte) bool {
 	c.mu.RLock()
 	_, ok := c.m[string(body)] // no allocation: the compiler converts in place
 	c.mu.RUnlock()
 	return ok
 }
 
-func (c *validBodies) add(body []byte) {
+func (c *memo) add(body []byte) {
 	if len(body) > maxKeptBody {
 		return
 	}

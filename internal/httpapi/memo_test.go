@@ -8,7 +8,7 @@ import (
 
 func TestValidBodiesIsBounded(t *testing.T) {
 	t.Parallel()
-	var c validBodies
+	var c memo
 	if c.has([]byte("{}")) {
 		t.Fatal("an empty memo knows a body")
 	}
