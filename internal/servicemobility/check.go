@@ -351,21 +351,35 @@ func quoteJSON(v any) string {
 }
 
 // nearestName is the property a misspelt key most likely meant: the same
-// name in another case, or one at most two edits away; "" when none is.
+// name in another case, one at most two edits away, or one that starts
+// alike and is at most half its length in edits away (StatusMessage for
+// StatusMsg); "" when none is.
 func nearestName(k string, props openapi3.Schemas) string {
 	if len(k) > 64 {
 		return ""
 	}
-	best, bestDist := "", 3
+	lk := strings.ToLower(k)
+	best, bestDist := "", -1
 	for name := range props {
 		if strings.EqualFold(name, k) {
 			return name
 		}
-		if d := editDistance(strings.ToLower(k), strings.ToLower(name)); d < bestDist || (d == bestDist && name < best) {
+		ln := strings.ToLower(name)
+		d := editDistance(lk, ln)
+		near := d <= 2 || (d <= min(len(lk), len(ln))/2 && commonPrefix(lk, ln) >= 3)
+		if near && (bestDist < 0 || d < bestDist || (d == bestDist && name < best)) {
 			best, bestDist = name, d
 		}
 	}
 	return best
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // editDistance is the Levenshtein distance between short strings.
