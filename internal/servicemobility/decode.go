@@ -27,6 +27,8 @@ const (
 	MaxWorkOrderLen = 200
 	// MaxListLen bounds the other lists (Contacts, Phones).
 	MaxListLen = 50
+	// MaxURILen bounds PartsOrdering.EntityServiceURI.
+	MaxURILen = 2000
 )
 
 // ReadBody reads a request body of at most MaxBodyBytes.
@@ -114,7 +116,7 @@ func ParseSysConfig(body []byte) (SysConfigUpdate, error) {
 		}
 	}
 	if v, ok := po["EntityServiceURI"]; ok {
-		s := d.str(po, at, "EntityServiceURI", false)
+		s := d.strMax(po, at, "EntityServiceURI", false, MaxURILen)
 		if v == nil {
 			s = ""
 		}

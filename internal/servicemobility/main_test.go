@@ -15,7 +15,6 @@ import (
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
 	"github.com/partifact/mockserver/internal/store/postgres"
-	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -105,4 +104,4 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-var loopback = webhooks.Policy{}
+func newMemory() store.Store { return memory.New() }
