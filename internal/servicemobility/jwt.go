@@ -3,6 +3,7 @@ package servicemobility
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -60,7 +61,7 @@ func VerifyToken(secret []byte, token string, now time.Time) (*Claims, error) {
 	case token == "":
 		return nil, unauthorized("Invalid logon: the " + TokenHeader + " header is missing.")
 	case len(token) > MaxTokenBytes:
-		return nil, unauthorized("Invalid logon: the token is longer than 4096 bytes.")
+		return nil, unauthorized(fmt.Sprintf("Invalid logon: the token is longer than %d bytes.", MaxTokenBytes))
 	}
 	c := new(Claims)
 	p := jwt.NewParser(
