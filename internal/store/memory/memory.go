@@ -159,6 +159,9 @@ type world struct {
 	faults     []store.Fault
 	journal    []store.JournalEntry // oldest first
 	coverage   map[string]int
+
+	mobility store.MobilityConfig
+	checks   []store.ContractCheck // oldest first
 }
 
 type orgKey struct {

@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
 		{"CountTenants", testCountTenants},
+		{"MobilityConfig", testMobilityConfig},
+		{"ContractChecks", testContractChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
