@@ -54,6 +54,8 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(boolValue{&cfg.NoSandboxRoutes, true}, "sandbox-routes", "SANDBOX_ROUTES", "serve the /__ sandbox controls; false shows only the contracts")
 	f.bind(intValue{&cfg.JournalSize}, "journal-size", "JOURNAL_SIZE", "calls kept in each tenant's /__journal, 0 none")
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
+	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up)")
+	f.bind(positiveDuration{durationValue{&cfg.ServiceMobilityTimeout}}, "servicemobility-timeout", "SERVICEMOBILITY_TIMEOUT", "how long the ServiceMobility stand-in waits for the implementer's whole answer")
 	return f
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/recorder"
+	"github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
@@ -47,6 +48,11 @@ type Config struct {
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	JournalSize         int           // calls journaled per tenant; 0: none
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
+	// ServiceMobilitySecret signs and checks the ServiceMobility stand-in's
+	// HS256 tokens; ServiceMobilityTimeout bounds a forwarded parts order,
+	// the implementer's answer read included.
+	ServiceMobilitySecret  string
+	ServiceMobilityTimeout time.Duration
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/mockserver` with no
@@ -59,6 +65,9 @@ func DefaultConfig() Config {
 		WebhookPoll:        time.Second,
 		WebhookConcurrency: webhooks.DefaultConcurrency,
 		JournalSize:        controls.DefaultJournalSize,
+
+		ServiceMobilitySecret:  servicemobility.DefaultSecret,
+		ServiceMobilityTimeout: servicemobility.DefaultTimeout,
 	}
 }
 
@@ -123,16 +132,27 @@ func (a *App) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
+	smDoc, err := spec.Parse(servicemobility.DocumentName)
+	if err != nil {
+		return nil, err
+	}
+	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
+	sender := webhooks.NewSender(policy, 0)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
 		SupplierAutoConfirm: cfg.SupplierAutoConfirm,
 		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
-	modules := []*httpapi.Module{partly}
+	modules := []*httpapi.Module{
+		partly,
+		servicemobility.Module(a.store, smDoc, servicemobility.Config{Secret: []byte(cfg.ServiceMobilitySecret),
+			Policy: policy, Timeout: cfg.ServiceMobilityTimeout}),
+	}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
 		Modules: modules, Sender: sender, Sample: methods.SampleEvent})
-	docs := []apidocs.Document{{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw,
-		Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"}}
+	docs := []apidocs.Document{
+		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
+		{Name: smDoc.Name, Path: "/" + smDoc.Name, Raw: smDoc.Raw, Prefix: servicemobility.Prefix + "/"},
+	}
 	if !cfg.NoSandboxRoutes {
 		docs = append(docs, apidocs.Document{Name: sandboxDoc.Name, Path: "/openapi-sandbox.json", Raw: sandboxDoc.Raw})
 	}
@@ -189,7 +209,7 @@ func (a *App) Run() error {
 	for _, s := range a.services {
 		s.Start()
 	}
-	a.log.Info("serving", "url", a.URL())
+	a.log.Info("serving", "url", a.URL(), "servicemobility_secret", a.cfg.ServiceMobilitySecret)
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -435,7 +435,7 @@ func TestCoverageAfterWalkthrough(t *testing.T) {
 			}
 			Exercised, Total int
 		}
-		ctlOK(t, a.URL(), tenant, "GET /__coverage", "", nil, &rep1)
+		ctlOK(t, a.URL(), tenant, "GET /__coverage", "/__coverage?api=partly", nil, &rep1)
 		// The events the walk causes: placing the order and confirming it.
 		walkedEvents := []string{"repairer.procurement.order_requested", "supplier.procurement.order_requested",
 			"repairer.procurement.order_confirmed", "supplier.procurement.order_confirmed"}
@@ -482,7 +482,7 @@ func TestCoverageAfterWalkthrough(t *testing.T) {
 			}
 		}
 
-		status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit", nil)
+		status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit&api=partly", nil)
 		var junit struct {
 			Tests    int `xml:"tests,attr"`
 			Failures int `xml:"failures,attr"`

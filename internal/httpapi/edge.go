@@ -167,7 +167,9 @@ func (e *edge) mount(g *group, doc *spec.Doc, routes []Route) error {
 		if op.Verb != rt.Verb || op.Path != pattern {
 			return fmt.Errorf("httpapi: %s is %s %s in %s, the route table says %s %s", rt.Op, op.Verb, op.Path, doc.Name, rt.Verb, pattern)
 		}
-		rt.schema = spec.BodySchema(op.Operation)
+		if !rt.Decodes {
+			rt.schema = spec.BodySchema(op.Operation)
+		}
 		e.r.Method(rt.Verb, pattern, e.p.handler(rt))
 		e.labels[pattern] = [2]string{g.api, rt.Op}
 		e.routes[rt.Verb+" "+pattern] = rt

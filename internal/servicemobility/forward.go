@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/webhooks"
 )
@@ -38,9 +36,9 @@ type Reply struct {
 	Body    []byte
 	Latency time.Duration
 	Err     error // ErrTimeout, ErrAnswerTooLarge, or another failure to get an answer
-	// Deliveries are the outbox deliveries the in-process reference wrote,
-	// to release once the stand-in has answered.
-	Deliveries []uuid.UUID
+	// Written is what the in-process reference wrote to the outbox: its
+	// deliveries go out once the stand-in has answered.
+	Written webhooks.Written
 }
 
 var (
@@ -169,16 +167,14 @@ func (t referenceTarget) Name() string { return ReferenceTarget }
 func (t referenceTarget) Submit(ctx context.Context, token string, body []byte) Reply {
 	start := time.Now()
 	var resp PartsOrderResponse
-	var rec *webhooks.Recorder
-	err := t.st.Update(ctx, t.tenant, func(tx store.Tx) error {
-		rec = webhooks.Track(tx)
+	w, err := webhooks.Work(ctx, t.st, t.tenant, true, func(tx store.Tx) error {
 		var err error
-		resp, err = t.s.PartsOrders(ctx, rec, token, body)
+		resp, err = t.s.PartsOrders(ctx, tx, token, body)
 		return err
 	})
 	if err != nil {
 		status, b := Render(err)
 		return Reply{Status: status, Body: b, Latency: time.Since(start)}
 	}
-	return Reply{Status: http.StatusOK, Body: mustJSON(resp), Latency: time.Since(start), Deliveries: rec.Written()}
+	return Reply{Status: http.StatusOK, Body: mustJSON(resp), Latency: time.Since(start), Written: w}
 }

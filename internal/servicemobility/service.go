@@ -27,7 +27,7 @@ const (
 	PathPartsOrdering = "/seiapi/v3/mobile/PartsOrdering"
 	PathPartsOrders   = "/parts-orders"
 	// PathChecks is the sandbox route of the contract-check log, outside
-	// Prefix like the other sandbox controls.
+	// Prefix like the other sandbox controls (openapi-sandbox.json).
 	PathChecks = "/__servicemobility/checks"
 
 	OpCreateJWT           = "createjwt"
@@ -35,7 +35,6 @@ const (
 	OpSysConfigSet        = "sysconfig.set"
 	OpPartsOrderingSubmit = "partsordering.submit"
 	OpPartsOrdersSubmit   = "partsorders.submit"
-	OpChecksList          = "checks.list"
 )
 
 // Config is the module's configuration.

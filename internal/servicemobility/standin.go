@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/webhooks"
 )
 
 // Submission is a call to the stand-in's Parts Ordering API.
@@ -30,9 +31,9 @@ type Relay struct {
 	Check store.ContractCheck
 	// RecordErr is why the check could not be logged (the answer stands).
 	RecordErr error
-	// Deliveries are outbox deliveries the in-process reference wrote: release
-	// them (webhooks.Release) once the answer is written.
-	Deliveries []uuid.UUID
+	// Written is what the in-process reference wrote to the outbox: release
+	// it once the answer is written.
+	Written webhooks.Written
 }
 
 // PartsOrdering is POST /seiapi/v3/mobile/PartsOrdering. It opens its own
@@ -66,7 +67,7 @@ func (s *Service) PartsOrdering(ctx context.Context, st store.Store, sub Submiss
 	reply := target.Submit(ctx, sub.Token, sub.Body)
 	check := Check(reply, target.Name())
 	check.ID, check.Time = uuid.New(), now
-	relay := Relay{Status: reply.Status, Body: reply.Body, Check: check, Deliveries: reply.Deliveries}
+	relay := Relay{Status: reply.Status, Body: reply.Body, Check: check, Written: reply.Written}
 	// Logged whatever becomes of the call, even if its caller has gone.
 	relay.RecordErr = st.AddContractCheck(context.WithoutCancel(ctx), sub.Tenant, check)
 	if reply.Err != nil {

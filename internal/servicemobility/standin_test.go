@@ -133,8 +133,8 @@ func TestStandIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if relay.Status != 200 || !relay.Check.OK || relay.Check.Target != sm.ReferenceTarget || relay.RecordErr != nil || len(relay.Deliveries) != 2 {
-			t.Fatalf("relay %d %s %+v %v %d", relay.Status, relay.Body, relay.Check, relay.RecordErr, len(relay.Deliveries))
+		if relay.Status != 200 || !relay.Check.OK || relay.Check.Target != sm.ReferenceTarget || relay.RecordErr != nil || len(relay.Written.Deliveries) != 2 {
+			t.Fatalf("relay %d %s %+v %v %d", relay.Status, relay.Body, relay.Check, relay.RecordErr, len(relay.Written.Deliveries))
 		}
 		validate(t, "PartsOrderingResponseObject", relay.Body)
 		if !strings.Contains(string(relay.Body), `"Qty":1.0`) {
@@ -147,7 +147,7 @@ func TestStandIn(t *testing.T) {
 		im := newImplementer(t, answering(200, wrong))
 		setEndpoint(t, s, st, tenant, tok, im.URL+"/parts-orders")
 		relay, err = s.PartsOrdering(ctx, st, sm.Submission{Tenant: tenant, Token: tok, Body: body})
-		if err != nil || relay.Status != 200 || string(relay.Body) != wrong || relay.Check.OK || relay.Check.FindingCount != 2 || len(relay.Deliveries) != 0 {
+		if err != nil || relay.Status != 200 || string(relay.Body) != wrong || relay.Check.OK || relay.Check.FindingCount != 2 || len(relay.Written.Deliveries) != 0 {
 			t.Fatalf("relay %d %s %+v %v", relay.Status, relay.Body, relay.Check, err)
 		}
 		if string(im.body[0]) != string(body) || im.got[0].Header.Get("x-access-token") != tok {

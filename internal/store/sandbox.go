@@ -36,6 +36,9 @@ type JournalEntry struct {
 	IntegrationID *uuid.UUID // the credential, by integration id only: keys are never kept
 	RequestBody   []byte
 	ResponseBody  []byte
+	// Note is what the API that served the call adds (the ServiceMobility
+	// stand-in's verdict on the implementer's answer), "" mostly.
+	Note string
 }
 
 // JournalFilter narrows Sandbox.Journal; zero values match everything.

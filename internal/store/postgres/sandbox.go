@@ -65,8 +65,8 @@ func (s *Store) AppendJournal(ctx context.Context, tenant string, entries []stor
 	b := &pgx.Batch{}
 	for _, e := range entries {
 		b.Queue(`INSERT INTO journal (tenant, id, time, request_id, method, status, latency, integration_id,
-			request_body, response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			tenant, e.ID, e.Time, e.RequestID, e.Method, e.Status, int64(e.Latency), e.IntegrationID, e.RequestBody, e.ResponseBody)
+			request_body, response_body, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			tenant, e.ID, e.Time, e.RequestID, e.Method, e.Status, int64(e.Latency), e.IntegrationID, e.RequestBody, e.ResponseBody, []byte(e.Note))
 	}
 	if keep >= 0 {
 		b.Queue(`DELETE FROM journal WHERE tenant = $1 AND seq <= (
@@ -86,7 +86,7 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 		limit = &f.Limit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, time, request_id, method, status, latency, integration_id,
-		request_body, response_body FROM (
+		request_body, response_body, note FROM (
 			SELECT * FROM journal WHERE tenant = $1 AND ($2 = '' OR method = $2) AND ($3 = 0 OR status = $3)
 			ORDER BY seq DESC LIMIT $4) newest
 		ORDER BY seq`, tenant, f.Method, f.Status, limit)
@@ -96,9 +96,10 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.JournalEntry, error) {
 		var e store.JournalEntry
 		var latency int64
+		var note []byte
 		err := r.Scan(&e.ID, &e.Time, &e.RequestID, &e.Method, &e.Status, &latency, &e.IntegrationID,
-			&e.RequestBody, &e.ResponseBody)
-		e.Latency = time.Duration(latency)
+			&e.RequestBody, &e.ResponseBody, &note)
+		e.Latency, e.Note = time.Duration(latency), string(note)
 		utc(&e.Time)
 		return e, err
 	})

@@ -1193,7 +1193,8 @@ func testJournal(t *testing.T, s store.Store) {
 	entry := func(i int, method string, status int) store.JournalEntry {
 		return store.JournalEntry{ID: uuid.New(), Time: at(i), RequestID: "req-" + strconv.Itoa(i), Method: method,
 			Status: status, Latency: time.Duration(i) * time.Millisecond, IntegrationID: &seed.RepairerIntegrationID,
-			RequestBody: []byte(`{"i":` + strconv.Itoa(i) + `}`), ResponseBody: []byte(`{}`)}
+			RequestBody: []byte(`{"i":` + strconv.Itoa(i) + `}`), ResponseBody: []byte(`{}`),
+			Note: []string{"", "a note, with a NUL \x00 quoted"}[i%2]}
 	}
 	var es []store.JournalEntry
 	for i := range 6 {
