@@ -132,6 +132,7 @@ type Tx interface {
 
 	OutboxTx
 	SandboxTx
+	PartageTx
 }
 
 // Role is what an integration may do.

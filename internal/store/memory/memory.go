@@ -153,6 +153,8 @@ type world struct {
 	faults     []store.Fault
 	journal    []store.JournalEntry // oldest first
 	coverage   map[string]int
+
+	partage partageWorld
 }
 
 type orgKey struct {
@@ -182,6 +184,7 @@ func newWorld(s seed.World) *world {
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
 		coverage:      map[string]int{},
+		partage:       newPartageWorld(s.PartageCompanies),
 	}
 	for _, o := range s.Organizations {
 		w.orgs[o.ID] = o

@@ -289,6 +289,7 @@ var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
 	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
+	"partage_companies", "partage_quotes", "partage_counters",
 }
 
 // clear deletes everything a tenant owns except its tenants row.

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ProcurementByID", testProcurementByID},
 		{"CountTenants", testCountTenants},
 	}
+	tests = append(tests, partageTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
