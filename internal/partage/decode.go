@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func parseBody(raw []byte) (body, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, invalidFormat("The body is not valid JSON.")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidFormat("The body is not valid JSON: data after the value.")
 	}
 	m, ok := v.(map[string]any)
@@ -50,12 +51,14 @@ func parseBody(raw []byte) (body, error) {
 }
 
 // TokenOf is the API token a call carries: the body's top-level api_token
-// when it is a string, else the query's (?api_token=). A body that is not a
-// JSON object carries none.
+// when the body has one (one that is not a string names no company, so it
+// is ""), else the query's (?api_token=). A body that is not a JSON object
+// carries none.
 func TokenOf(raw []byte, queryToken string) string {
 	b, err := parseBody(raw)
 	if err == nil {
-		if s, ok := b["api_token"].(string); ok {
+		if v, ok := b["api_token"]; ok && v != nil {
+			s, _ := v.(string)
 			return s
 		}
 	}

@@ -67,6 +67,7 @@ func FuzzDecoders(f *testing.F) {
 			}
 			return
 		}
+		checkSchemaAgrees(t, name, raw)
 		walkStrings(reflect.ValueOf(req), func(s string) {
 			if checkText(s, MaxNoteLength) != "" {
 				t.Fatalf("%s: decoded %q", name, s)

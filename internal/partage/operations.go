@@ -49,8 +49,8 @@ func (op Operation) Serve(tx store.Tx, in Input) (Result, error) {
 		}
 	}
 	token := in.QueryToken
-	if s, ok := b["api_token"].(string); ok {
-		token = s
+	if v, ok := b["api_token"]; ok && v != nil {
+		token, _ = v.(string) // a token that is no string names no company
 	}
 	caller, err := Authenticate(tx, token)
 	if err != nil {

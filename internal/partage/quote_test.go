@@ -216,15 +216,23 @@ func TestAuthentication(t *testing.T) {
 				}
 			}
 		}
-		// The body's token wins over the query's; a body token that is no string is none.
+		// The body's token wins over the query's, even when it is no string.
 		w.token = seed.PartageDemoToken
 		if _, err := w.serve("companies.create", Input{QueryToken: seed.PartageDemoToken,
 			Body: []byte(`{"api_token":"partage_wrong","company":{"external_id":"x","same_credit":true,"name":"X"}}`)}); err == nil || err.Status != 401 {
 			t.Fatalf("body token ignored: %v", err)
 		}
 		if _, err := w.serve("companies.create", Input{QueryToken: seed.PartageDemoToken,
-			Body: []byte(`{"api_token":5,"company":{"external_id":"x","same_credit":true,"name":"X"}}`)}); err != nil {
-			t.Fatalf("query token ignored: %v", err)
+			Body: []byte(`{"api_token":5,"company":{"external_id":"x","same_credit":true,"name":"X"}}`)}); err == nil || err.Status != 401 {
+			t.Fatalf("a token that is no string: %v", err)
+		}
+		if _, err := w.serve("companies.create", Input{QueryToken: seed.PartageDemoToken,
+			Body: []byte(`{"api_token":null,"company":{"external_id":"x","same_credit":true,"name":"X"}}`)}); err != nil {
+			t.Fatalf("a null body token hides the query's: %v", err)
+		}
+		if TokenOf([]byte(`{"api_token":"a"}`), "b") != "a" || TokenOf([]byte(`{`), "b") != "b" || TokenOf(nil, "b") != "b" ||
+			TokenOf([]byte(`{"api_token":1}`), "b") != "" {
+			t.Fatal("TokenOf")
 		}
 		// A malformed POST body is a format error before any token is asked for.
 		if _, err := w.serve("quotes.book", Input{ID: "PLAAAA", Body: []byte(`{`)}); err == nil || err.Status != 412 {

@@ -71,9 +71,9 @@ type PartageCompany struct {
 	// of its own (CreditLimit nil).
 	SameCredit  bool
 	CreditLimit *int64 // whole dollars
-	// CreditUtilization is the open booked total charged to this company, in
-	// whole dollars: its own loads, plus, for a company whose credit others
-	// share, the loads billed to it.
+	// CreditUtilization is an open booked total in whole dollars: for a
+	// company with a limit, the loads on its credit (its sub-companies'
+	// included); for a same_credit company, its own loads.
 	CreditUtilization int64
 	DUNSNumber        *string
 	Location          *PartageLocation
