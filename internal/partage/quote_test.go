@@ -1,12 +1,14 @@
 package partage
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/partifact/mockserver/internal/seed"
+	"github.com/partifact/mockserver/internal/store"
 )
 
 func TestCreateQuoteSeedExample(t *testing.T) {
@@ -282,4 +284,21 @@ func TestTimingDefaultsAndCloseIn(t *testing.T) {
 	if pick := w.show(c.Number).Stops[0].(PickStopView); pick.Window.StartAt != "2026-03-09T13:00:00Z" {
 		t.Fatalf("Friday's default pickup %+v", pick.Window)
 	}
+}
+
+// TestQuoteCap: a world keeps at most MaxQuotes quotes.
+func TestQuoteCap(t *testing.T) {
+	w := memWorld(t)
+	if err := w.s.Update(context.Background(), w.tenant, func(tx store.Tx) error {
+		for range MaxQuotes {
+			if _, err := tx.NextPartageCounter("pl_id"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantMessage(t, w.fails(406, "quotes.create", "", `{"quote":{"equipment":"van","origin_postal_code":"60612","destination_postal_code":"12186"}}`),
+		"This world holds 100000 quotes, the most it keeps")
 }

@@ -2,7 +2,6 @@ package partage
 
 import (
 	_ "embed"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -111,5 +110,3 @@ func Miles(from, to Prefix) int {
 	gc := 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(a)))
 	return max(MinMiles, int(math.Floor(gc*RoadFactor+0.5)))
 }
-
-func (p Prefix) String() string { return fmt.Sprintf("%s, %s", p.City, p.State) }
