@@ -26,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -149,7 +150,9 @@ func derive(zips map[string]zip, zones map[string]string) []string {
 		zones    map[string]int
 	}
 	prefixes := map[string]*acc{}
-	for code, z := range zips {
+	// In ZIP order, so that the sums (and so the table) never depend on map order.
+	for _, code := range slices.Sorted(maps.Keys(zips)) {
+		z := zips[code]
 		if len(code) != 5 || !slices.Contains(contiguous, z.State) {
 			continue
 		}
