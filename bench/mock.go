@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 )
 
 // jobsGetBody is the hot read every jobs.get target answers.
@@ -41,7 +41,7 @@ type server struct {
 }
 
 // jobsGetURL is where a target answers repairer.jobs.get.
-func (s *server) jobsGetURL() string { return s.url + spec.PathPrefix + "repairer.jobs.get" }
+func (s *server) jobsGetURL() string { return s.url + methods.PathPrefix + "repairer.jobs.get" }
 
 // startMock starts the built mock in memory, or on Postgres when dbURL is
 // set. The database flag is always given, so a DATABASE_URL in the

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 )
 
 // peerReadyTimeout allows for a JVM or Node start on a busy machine.
@@ -62,7 +62,7 @@ func (h *harness) startWireMock(_ string, answer []byte) (*server, string, error
 	stub := map[string]any{
 		"request": map[string]any{
 			"method": "POST",
-			"url":    spec.PathPrefix + "repairer.jobs.get",
+			"url":    methods.PathPrefix + "repairer.jobs.get",
 			"headers": map[string]any{
 				"Authorization":         map[string]any{"equalTo": "Bearer " + seed.RepairerAPIKey},
 				"Partly-Integration-ID": map[string]any{"equalTo": seed.RepairerIntegrationID.String()},

@@ -13,7 +13,6 @@ import (
 
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 )
 
 // Targets from issue 8, checked in the notes.
@@ -253,7 +252,7 @@ func walk(v *vu, base, tenant string) error {
 		if err != nil {
 			return err
 		}
-		return v.post(base+spec.PathPrefix+method, h, b, out)
+		return v.post(base+methods.PathPrefix+method, h, b, out)
 	}
 	demoJob := map[string]any{"external": "CCC-2026-04817"}
 
@@ -374,7 +373,7 @@ func (h *harness) tenantsScenario() []row {
 		if err := v.post(s.jobsGetURL(), hdr, jobsGetBody, nil); err != nil {
 			return err
 		}
-		return v.post(s.url+spec.PathPrefix+"repairer.jobs.parts.insert", hdr, part, nil)
+		return v.post(s.url+methods.PathPrefix+"repairer.jobs.parts.insert", hdr, part, nil)
 	})
 	r.res, r.rss = &res, rssOf(s)
 	per := float64(r.rss-before) / float64(h.tenants) / 1024

@@ -15,8 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 )
 
 // delivery is one webhook the receiver got.
@@ -134,7 +134,7 @@ func (h *harness) webhooksScenario() []row {
 		})
 		res.requests++
 		sent := time.Now()
-		status, answer, err := postJSON(client, s.url+spec.PathPrefix+"repairer.jobs.insert", repairer(""), body)
+		status, answer, err := postJSON(client, s.url+methods.PathPrefix+"repairer.jobs.insert", repairer(""), body)
 		ok := time.Now()
 		if err != nil || status != http.StatusOK {
 			fail(fmt.Sprintf("jobs.insert: %v %d %.200s", err, status, answer))

@@ -54,6 +54,10 @@ func Start(tb testing.TB, opts ...Options) *Server {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	a := apptest.Start(tb, app.Config{Logger: o.Logger, SupplierAutoConfirm: o.SupplierAutoConfirm, DatabaseURL: o.DatabaseURL})
+	a := apptest.Start(tb, apptest.Config(func(c *app.Config) {
+		c.Logger = o.Logger
+		c.SupplierAutoConfirm = o.SupplierAutoConfirm
+		c.DatabaseURL = o.DatabaseURL
+	}))
 	return &Server{URL: a.URL(), app: a}
 }

@@ -2,46 +2,24 @@ package main
 
 import (
 	"bufio"
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/partifact/mockserver/internal/app"
 )
 
-// configNames lists the environment variables the binary reads, found in
-// its source: the first argument of every env(…) and os.LookupEnv(…) call.
+// configNames lists the environment variables the binary reads.
 func configNames(t *testing.T) []string {
 	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "main.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, format := app.DefaultConfig(), ""
 	var names []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) == 0 {
-			return true
-		}
-		var fn string
-		switch f := call.Fun.(type) {
-		case *ast.Ident:
-			fn = f.Name
-		case *ast.SelectorExpr:
-			fn = f.Sel.Name
-		}
-		if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING && (fn == "env" || fn == "LookupEnv" || fn == "Getenv") {
-			name, _ := strconv.Unquote(lit.Value)
-			names = append(names, name)
-		}
-		return true
-	})
-	slices.Sort(names)
-	return slices.Compact(names)
+	for _, e := range serveFlags(&cfg, &format, io.Discard).env {
+		names = append(names, e.variable)
+	}
+	return names
 }
 
 // composeEnv reads the environment names of one service of a compose file

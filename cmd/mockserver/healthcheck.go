@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/partifact/mockserver/internal/app"
 )
 
 // healthcheck asks a server on this machine for /readyz: exit status 0
@@ -17,25 +19,27 @@ import (
 func healthcheck(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mockserver healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", env("ADDR", ":8080"), "the server's listen address (env ADDR)")
-	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	addr := app.DefaultConfig().Addr
+	timeout := 3 * time.Second
+	f := &flags{fs: fs}
+	f.bind(stringValue{&addr}, "addr", "ADDR", "the server's listen address")
+	fs.Var(positiveDuration{durationValue{&timeout}}, "timeout", "give up after this long")
+	if err := f.parse(args); err != nil {
+		if err != flag.ErrHelp {
+			fmt.Fprintf(stderr, "mockserver healthcheck: %v\n", err)
+		}
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "mockserver healthcheck: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	host, port, err := net.SplitHostPort(*addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		fmt.Fprintf(stderr, "mockserver healthcheck: bad address %q\n", *addr)
+		fmt.Fprintf(stderr, "mockserver healthcheck: bad address %q\n", addr)
 		return 2
 	}
 	// A server listening on every interface is asked on loopback.
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 )
 
 func TestHealthcheck(t *testing.T) {
 	t.Parallel()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := app.New(context.Background(), apptest.Config(func(c *app.Config) { c.Addr = "127.0.0.1:0"; c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) }))
 	if err != nil {
 		t.Fatal(err)
 	}

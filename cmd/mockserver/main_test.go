@@ -24,19 +24,28 @@ func TestBadConfiguration(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		env  map[string]string
+		want string // in what the binary says
 	}{
-		{args: []string{"--log-format", "xml"}},
-		{args: []string{"--tenant-idle", "soon"}},
-		{env: map[string]string{"TENANT_IDLE": "soon"}},
-		{args: []string{"--no-such-flag"}},
+		{args: []string{"--log-format", "xml"}, want: "want text or json"},
+		{args: []string{"--tenant-idle", "soon"}, want: "want a duration like 1h"},
+		{env: map[string]string{"TENANT_IDLE": "5"}, want: `TENANT_IDLE="5": want a duration like 1h`},
+		{env: map[string]string{"JOURNAL_SIZE": "-1"}, want: `JOURNAL_SIZE="-1": want a whole number`},
+		{env: map[string]string{"SANDBOX_ROUTES": "nope"}, want: `SANDBOX_ROUTES="nope": want true or false`},
+		{env: map[string]string{"WEBHOOK_POLL": "0s"}, want: `WEBHOOK_POLL="0s": want a positive duration`},
+		{args: []string{"--no-such-flag"}, want: "no-such-flag"},
+		{args: []string{"serve"}, want: `unknown command "serve"`},
+		{args: []string{"--addr", ":0", "extra"}, want: `unexpected argument "extra"`},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+		t.Run(tc.want, func(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
 			var out bytes.Buffer
 			if code := run(tc.args, &out); code != 2 {
 				t.Errorf("%v %v: exit %d, want 2 (%s)", tc.args, tc.env, code, out.String())
+			}
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("%v %v: said %q, want it to say %q", tc.args, tc.env, out.String(), tc.want)
 			}
 		})
 	}

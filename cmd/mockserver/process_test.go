@@ -30,7 +30,6 @@ import (
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/postgres"
 )
@@ -163,7 +162,7 @@ func (p *proc) call(tenant string, key, integration, method string, body, out an
 	if err != nil {
 		return 0, err
 	}
-	req, err := http.NewRequest(http.MethodPost, p.url+spec.PathPrefix+method, bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, p.url+methods.PathPrefix+method, bytes.NewReader(b))
 	if err != nil {
 		return 0, err
 	}

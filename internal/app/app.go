@@ -1,20 +1,24 @@
-// Package app wires the server together: the store, the HTTP edge on a
-// listener it opens itself (":0" works), the webhook dispatcher, the
-// idle-tenant janitor, and an ordered shutdown.
+// Package app wires the server together and runs it: the store, the API
+// modules on the shared HTTP edge, the sandbox controls and the docs, on a
+// listener it opens itself (":0" works); background services started in
+// order and stopped in reverse, after HTTP.
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/partifact/mockserver/internal/apidocs"
+	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/spec"
@@ -24,24 +28,38 @@ import (
 	"github.com/partifact/mockserver/internal/webhooks"
 )
 
-// Config is the server's whole configuration.
+// Config is the server's whole configuration. Every field means what it
+// says, zero included; DefaultConfig is where the defaults are.
 type Config struct {
 	Addr        string        // listen address, e.g. ":8080" or "127.0.0.1:0"
 	DatabaseURL string        // empty: the in-memory store
-	TenantIdle  time.Duration // drop worlds idle this long (0: never)
-	Logger      *slog.Logger
+	TenantIdle  time.Duration // drop worlds idle this long; 0: never
+	Logger      *slog.Logger  // nil: slog.Default()
 
-	// Webhooks: the retry schedule on the tenant's clock (nil: the
-	// default), hosts allowed beside loopback, the fallback poll interval
-	// and how many deliveries are sent at once (0: the defaults).
+	// Webhooks: the retry schedule on the tenant's clock, hosts allowed
+	// beside loopback, the fallback poll interval and how many deliveries
+	// are sent at once.
 	WebhookBackoff     []time.Duration
 	WebhookAllowHosts  []string
 	WebhookPoll        time.Duration
 	WebhookConcurrency int
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
-	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
+	JournalSize         int           // calls journaled per tenant; 0: none
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
+}
+
+// DefaultConfig is the configuration of `go run ./cmd/mockserver` with no
+// flag and no environment variable, and of every test server.
+func DefaultConfig() Config {
+	return Config{
+		Addr:               ":8080",
+		TenantIdle:         time.Hour,
+		WebhookBackoff:     slices.Clone(webhooks.DefaultBackoff),
+		WebhookPoll:        time.Second,
+		WebhookConcurrency: webhooks.DefaultConcurrency,
+		JournalSize:        controls.DefaultJournalSize,
+	}
 }
 
 // App is a running server.
@@ -51,12 +69,13 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	log      *slog.Logger
-	webhooks *webhooks.Dispatcher
 	recorder *recorder.Recorder
 	metrics  *metrics.Metrics
+	// services start in order after the store and stop in reverse.
+	services []httpapi.Service
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New opens the store and the listener; Run serves.
@@ -68,17 +87,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := spec.Load()
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
-	journal := cmp.Or(cfg.JournalSize, httpapi.DefaultJournalSize)
-	rec := recorder.New(st, max(journal, 0), cfg.Logger)
-	met := metrics.New(st.CountTenants)
-	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender,
-		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes})
+	a := &App{cfg: cfg, store: st, log: cfg.Logger,
+		recorder: recorder.New(st, max(cfg.JournalSize, 0), cfg.Logger),
+		metrics:  metrics.New(st.CountTenants)}
+	h, err := a.handler()
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -88,21 +100,69 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("app: listen on %s: %w", cfg.Addr, err)
 	}
-	return &App{
-		cfg: cfg, store: st, listener: ln, log: cfg.Logger, stop: make(chan struct{}),
-		webhooks: webhooks.New(webhooks.Config{
-			Store: st, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
-			Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger, OnAttempt: met.WebhookAttempt,
-		}),
-		recorder: rec, metrics: met,
-		server: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-		},
-	}, nil
+	a.listener = ln
+	a.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// handler builds the edge: the API modules, the sandbox controls, the docs,
+// and the services they run.
+func (a *App) handler() (http.Handler, error) {
+	cfg := a.cfg
+	partlyDoc, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	sandboxDoc, err := spec.Parse("openapi-sandbox.json")
+	if err != nil {
+		return nil, err
+	}
+	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
+	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
+		SupplierAutoConfirm: cfg.SupplierAutoConfirm,
+		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
+	modules := []*httpapi.Module{partly}
+
+	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
+		Modules: modules, Sender: sender, Sample: methods.SampleEvent})
+	docs := []apidocs.Document{{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw,
+		Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"}}
+	if !cfg.NoSandboxRoutes {
+		docs = append(docs, apidocs.Document{Name: sandboxDoc.Name, Path: "/openapi-sandbox.json", Raw: sandboxDoc.Raw})
+	}
+	fallback := methods.Family(partlyDoc)
+	mountDocs, err := apidocs.Mount(docs, cfg.NoSandboxRoutes, func(w http.ResponseWriter, r *http.Request) {
+		b := fallback.Render("", &httpapi.Refusal{Kind: httpapi.UnknownRoute, Status: http.StatusNotFound})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(b.Status)
+		_, _ = w.Write(b.Body)
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	a.services = append(a.services, webhooks.New(webhooks.Config{
+		Store: a.store, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
+		Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger, OnAttempt: a.metrics.WebhookAttempt,
+	}))
+	if cfg.TenantIdle > 0 {
+		a.services = append(a.services, httpapi.Every(max(min(cfg.TenantIdle/4, time.Minute), 10*time.Millisecond), "drop idle tenants", cfg.Logger, a.dropIdle))
+	}
+	for _, m := range modules {
+		a.services = append(a.services, m.Services...)
+	}
+	return httpapi.New(httpapi.Config{
+		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
+		Observers: []httpapi.Observer{ctl.Observer()},
+		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes,
+		Mount: mountDocs, Fallback: fallback,
+	})
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
@@ -120,50 +180,20 @@ func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
 
-// Metrics is the server's instrumentation (the webhook dispatcher counts
-// its attempts there).
+// Metrics is the server's instrumentation.
 func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 
-// Run serves until Close is called or serving fails.
+// Run starts the services and serves until Close is called or serving
+// fails.
 func (a *App) Run() error {
-	if a.cfg.TenantIdle > 0 {
-		a.wg.Add(1)
-		go a.loop(max(min(a.cfg.TenantIdle/4, time.Minute), 10*time.Millisecond), "drop idle tenants", a.dropIdle)
-	}
-	a.webhooks.Start()
-	if a.cfg.SupplierAutoConfirm > 0 {
-		a.wg.Add(1)
-		// Due procurements are asked of the store on every pass, so several
-		// instances on one database share the work and a moved tenant clock
-		// is seen at once.
-		go a.loop(min(max(a.cfg.SupplierAutoConfirm/4, 10*time.Millisecond), 500*time.Millisecond),
-			"supplier auto-confirm", a.confirmDue)
+	for _, s := range a.services {
+		s.Start()
 	}
 	a.log.Info("serving", "url", a.URL())
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
-}
-
-// loop runs fn every interval until Close, each run bounded in time; errors
-// are logged, and the next tick tries again.
-func (a *App) loop(interval time.Duration, what string, fn func(context.Context) error) {
-	defer a.wg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-a.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := fn(ctx); err != nil {
-				a.log.Warn(what, "error", err)
-			}
-			cancel()
-		}
-	}
 }
 
 // dropIdle drops idle tenants; they are seeded again on next use.
@@ -176,13 +206,18 @@ func (a *App) dropIdle(ctx context.Context) error {
 }
 
 // Close stops HTTP first (letting requests in flight finish), then the
-// webhook dispatcher (letting deliveries in flight finish while ctx lasts),
-// then the other background work, then writes what the journal still
-// buffers, then closes the store.
+// services in reverse order of their start (the webhook dispatcher lets
+// deliveries in flight finish while ctx lasts), then writes what the
+// journal still buffers, then closes the store. Calling it again returns
+// the first call's result.
 func (a *App) Close(ctx context.Context) error {
-	err := a.server.Shutdown(ctx)
-	werr := a.webhooks.Stop(ctx)
-	close(a.stop)
-	a.wg.Wait()
-	return errors.Join(err, werr, a.recorder.Close(ctx), a.store.Close())
+	a.closeOnce.Do(func() {
+		errs := []error{a.server.Shutdown(ctx)}
+		for i := len(a.services) - 1; i >= 0; i-- {
+			errs = append(errs, a.services[i].Stop(ctx))
+		}
+		errs = append(errs, a.recorder.Close(ctx), a.store.Close())
+		a.closeErr = errors.Join(errs...)
+	})
+	return a.closeErr
 }

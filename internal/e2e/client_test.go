@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/sandbox"
 )
@@ -20,19 +21,36 @@ import (
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 var (
-	docOnce sync.Once
-	doc     *spec.Doc
-	docErr  error
+	docOnce               sync.Once
+	doc, sandboxDoc       *spec.Doc
+	docErr, sandboxDocErr error
 )
 
+// loadDoc is openapi.json, the Partly contract.
 func loadDoc(t testing.TB) *spec.Doc {
 	t.Helper()
-	docOnce.Do(func() { doc, docErr = spec.Load() })
+	docOnce.Do(func() {
+		doc, docErr = spec.Load()
+		sandboxDoc, sandboxDocErr = spec.Parse("openapi-sandbox.json")
+	})
 	if docErr != nil {
 		t.Fatal(docErr)
 	}
 	return doc
 }
+
+// loadSandboxDoc is openapi-sandbox.json, the sandbox controls.
+func loadSandboxDoc(t testing.TB) *spec.Doc {
+	t.Helper()
+	loadDoc(t)
+	if sandboxDocErr != nil {
+		t.Fatal(sandboxDocErr)
+	}
+	return sandboxDoc
+}
+
+// wireMethods are the Partly wire methods openapi.json declares.
+func wireMethods(t testing.TB) []string { return loadDoc(t).OpsUnder(methods.PathPrefix) }
 
 // client calls wire methods as one integration in one tenant, and checks
 // every answer against the method's schemas in openapi.json.
@@ -63,7 +81,7 @@ func (c *client) anonymous() *client {
 // raw posts body bytes (nil: empty body) and returns status, headers, body.
 func (c *client) raw(httpMethod, method string, body []byte) (int, http.Header, []byte) {
 	c.t.Helper()
-	req, err := http.NewRequest(httpMethod, c.base+spec.PathPrefix+method, bytes.NewReader(body))
+	req, err := http.NewRequest(httpMethod, c.base+methods.PathPrefix+method, bytes.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/sandbox"
 )
@@ -384,4 +383,4 @@ func repeat(v any, n int) []any {
 	return out
 }
 
-var _ = spec.PathPrefix
+var _ = methods.PathPrefix

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/sandbox"
 )
@@ -14,7 +15,7 @@ import (
 // seeded afresh on its next use.
 func TestIdleTenantsAreDropped(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{TenantIdle: 50 * time.Millisecond})
+	a := startApp(t, apptest.Config(func(c *app.Config) { c.TenantIdle = 50 * time.Millisecond }))
 	c := newClient(t, &sandbox.Server{URL: a.URL()}, "idle", sandbox.Repairer)
 	c.ok("repairer.jobs.insert", map[string]any{"data": map[string]any{"repairer_site_id": seed.HornbySiteID},
 		"identity": map[string]any{"external": "IDLE-1"}, "if_": map[string]any{"exists": "update"}}, nil)

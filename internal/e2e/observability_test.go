@@ -95,7 +95,7 @@ func TestMachineReadableDocs(t *testing.T) {
 	if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
 		t.Fatalf("/llms-full.txt: %d %s", status, h.Get("Content-Type"))
 	}
-	for _, m := range loadDoc(t).Methods() {
+	for _, m := range wireMethods(t) {
 		if !strings.Contains(full, "\n### "+m+"\n") {
 			t.Errorf("/llms-full.txt does not describe %s", m)
 		}
@@ -106,6 +106,18 @@ func TestMachineReadableDocs(t *testing.T) {
 	// Schemas are resolved: a method's error union shows its variants.
 	if strings.Contains(full, `"$ref"`) || !strings.Contains(full, `"invalid_access_code"`) {
 		t.Errorf("/llms-full.txt schemas are not resolved")
+	}
+	// The contract and the sandbox controls are two documents, both listed.
+	for _, d := range []string{"/openapi.json", "/openapi-3.0.json", "/openapi-sandbox.json"} {
+		if !strings.Contains(index, "("+d+")") {
+			t.Errorf("/llms.txt does not list %s", d)
+		}
+	}
+	if _, _, contract := get(t, srv.URL+"/openapi.json"); strings.Contains(contract, `"/__`) {
+		t.Error("/openapi.json describes sandbox routes: an SDK generated from it would have them")
+	}
+	if status, _, sb := get(t, srv.URL+"/openapi-sandbox.json"); status != http.StatusOK || !strings.Contains(sb, `"/__reset"`) {
+		t.Errorf("/openapi-sandbox.json: %d", status)
 	}
 	if !strings.Contains(index, "(/docs/sandbox.md)") {
 		t.Errorf("/llms.txt does not list the docs: %s", index)

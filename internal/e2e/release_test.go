@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/sandbox"
@@ -64,8 +65,8 @@ func TestWebhooksReleasedByEveryPath(t *testing.T) {
 		name string
 		cfg  app.Config
 	}{
-		{"Trigger", app.Config{WebhookPoll: time.Hour}},
-		{"AutoConfirm", app.Config{WebhookPoll: time.Hour, SupplierAutoConfirm: time.Millisecond}},
+		{"Trigger", apptest.Config(func(c *app.Config) { c.WebhookPoll = time.Hour })},
+		{"AutoConfirm", apptest.Config(func(c *app.Config) { c.WebhookPoll = time.Hour; c.SupplierAutoConfirm = time.Millisecond })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

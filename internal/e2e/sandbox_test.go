@@ -74,9 +74,9 @@ func ctl(t testing.TB, base, tenant, route, path string, body any) (int, []byte)
 		t.Fatal(err)
 	}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		op := loadDoc(t).OperationAt(template, verb)
+		op := loadSandboxDoc(t).OperationAt(template, verb)
 		if op == nil {
-			t.Fatalf("openapi.json has no %s", route)
+			t.Fatalf("openapi-sandbox.json has no %s", route)
 		}
 		which := "default"
 		if resp.StatusCode == http.StatusOK {
@@ -280,7 +280,7 @@ func TestFaults(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		slow := make(chan error, 1)
 		go func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+spec.PathPrefix+"businesses.list", strings.NewReader("{}"))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+methods.PathPrefix+"businesses.list", strings.NewReader("{}"))
 			req.Header.Set("x-mock-tenant", tenant)
 			req.Header.Set("Authorization", "Bearer "+sandbox.Repairer.APIKey)
 			req.Header.Set("Partly-Integration-ID", sandbox.Repairer.IntegrationID)
@@ -458,8 +458,8 @@ func TestCoverageAfterWalkthrough(t *testing.T) {
 				}
 			}
 		}
-		if len(rep1.Methods) != len(loadDoc(t).Methods()) {
-			t.Fatalf("coverage lists %d methods, openapi.json has %d", len(rep1.Methods), len(loadDoc(t).Methods()))
+		if len(rep1.Methods) != len(wireMethods(t)) {
+			t.Fatalf("coverage lists %d methods, openapi.json has %d", len(rep1.Methods), len(wireMethods(t)))
 		}
 		for _, m := range walked {
 			if !seen[m+" 200"] {
@@ -613,7 +613,7 @@ func TestSupplierAutoConfirm(t *testing.T) {
 
 func TestSandboxRoutesOff(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, app.Config{NoSandboxRoutes: true})
+	a := startApp(t, apptest.Config(func(c *app.Config) { c.NoSandboxRoutes = true }))
 	for _, route := range []string{"POST /__reset", "GET /__clock", "GET /__journal", "GET /__faults", "GET /__coverage"} {
 		verb, path, _ := strings.Cut(route, " ")
 		req, _ := http.NewRequest(verb, a.URL()+path, nil)
@@ -628,4 +628,17 @@ func TestSandboxRoutesOff(t *testing.T) {
 		}
 	}
 	clientOf(t, a.URL(), "", sandbox.Repairer).ok("repairer.jobs.get", demoJob, nil)
+	// Nothing the server says of itself mentions the routes it hides.
+	if status, _, _ := get(t, a.URL()+"/openapi-sandbox.json"); status != http.StatusNotFound {
+		t.Errorf("/openapi-sandbox.json with the routes off: %d", status)
+	}
+	for _, p := range []string{"/openapi.json", "/openapi-3.0.json", "/llms.txt", "/llms-full.txt"} {
+		status, _, body := get(t, a.URL()+p)
+		if status != http.StatusOK || strings.Contains(body, "/__") {
+			t.Errorf("%s with the routes off: %d, mentions /__: %v", p, status, strings.Contains(body, "/__"))
+		}
+	}
+	if status, _, _ := get(t, a.URL()+"/docs/sandbox.md"); status != http.StatusNotFound {
+		t.Errorf("/docs/sandbox.md with the routes off: %d", status)
+	}
 }

@@ -19,14 +19,11 @@ func TestSpecSweep(t *testing.T) {
 	for _, m := range methods.All {
 		served = append(served, m.Name)
 	}
-	declared := d.Methods()
+	declared := d.OpsUnder(methods.PathPrefix)
 	slices.Sort(served)
 	slices.Sort(declared)
 	if !slices.Equal(served, declared) {
 		t.Fatalf("methods served %v\nmethods declared %v", served, declared)
-	}
-	if len(declared) != 16 {
-		t.Fatalf("want 16 routes, got %d", len(declared))
 	}
 	extensions := 0
 	for path, item := range d.Paths.Map() {

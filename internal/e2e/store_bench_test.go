@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/sandbox"
 )
 
@@ -31,7 +31,7 @@ const benchParallelism = 8
 var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 func benchCall(b *testing.B, url, method string, body []byte) {
-	req, err := http.NewRequest(http.MethodPost, url+spec.PathPrefix+method, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+methods.PathPrefix+method, bytes.NewReader(body))
 	if err != nil {
 		b.Fatal(err)
 	}

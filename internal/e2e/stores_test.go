@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/pgtest"
 )
 
@@ -14,8 +15,10 @@ func eachStore(t *testing.T, fn func(t *testing.T, cfg app.Config)) {
 		name string
 		cfg  func(t *testing.T) app.Config
 	}{
-		{"memory", func(*testing.T) app.Config { return app.Config{} }},
-		{"postgres", func(t *testing.T) app.Config { return app.Config{DatabaseURL: pgtest.New(t)} }},
+		{"memory", func(*testing.T) app.Config { return app.DefaultConfig() }},
+		{"postgres", func(t *testing.T) app.Config {
+			return apptest.Config(func(c *app.Config) { c.DatabaseURL = pgtest.New(t) })
+		}},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,99 +1,72 @@
 package httpapi
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
 
-	"github.com/partifact/mockserver/internal/methods"
-	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/spec"
 )
 
-// statusOf is the HTTP status of each error variant. The body's type is the
-// contract signal; the status is added for realism.
-var statusOf = map[string]int{
-	"bad_request":         http.StatusBadRequest,
-	"unauthorized":        http.StatusUnauthorized,
-	"forbidden":           http.StatusForbidden,
-	"not_found":           http.StatusNotFound,
-	"invalid_status":      http.StatusConflict,
-	"invalid_client":      http.StatusUnauthorized,
-	"invalid_access_code": http.StatusBadRequest,
-	"unknown_method":      http.StatusNotFound,
-	"internal":            http.StatusInternalServerError,
+// Refusal is a request the edge turned away before any handler ran, or a
+// call that failed in a way no handler chose. Each API's error family
+// renders it in its own shape; Status is what the edge suggests.
+type Refusal struct {
+	Kind   RefusalKind
+	Status int
+	// Path is a JSON pointer to what is wrong ("/headers/content-type",
+	// "/identity"), "" for the whole request; Message says what, for people.
+	Path    string
+	Message string
+	// Problems are the first MaxProblems reasons a body failed its schema
+	// (Kind Invalid); Total counts them all.
+	Problems []spec.Problem
+	Total    int
+	// Allow lists the verbs a path takes (Kind MethodNotAllowed); the edge
+	// sends it as the Allow header.
+	Allow string
 }
 
-// withStatus answers a variant with another status than its usual one
-// (bad_request as 405, 413 or 415).
-type withStatus struct {
-	status int
-	err    error
+// RefusalKind names why a request was refused.
+type RefusalKind int
+
+const (
+	UnknownRoute     RefusalKind = iota // 404: no route at this path
+	MethodNotAllowed                    // 405: the path takes other verbs
+	UnsupportedMedia                    // 415: a body that is not JSON
+	TooLarge                            // 413: a body over the limit
+	Malformed                           // 400: not one JSON value, or nested too deep
+	Invalid                             // 400: the body fails its schema
+	BadHeader                           // 400: a header the edge reads is malformed (the tenant)
+	Conflict                            // 409: the record exists already
+	Internal                            // 500: a failure of the server, logged
+)
+
+func (r *Refusal) Error() string {
+	if r.Message != "" {
+		return fmt.Sprintf("httpapi: refused (%d): %s", r.Status, r.Message)
+	}
+	return fmt.Sprintf("httpapi: refused (%d)", r.Status)
 }
 
-func (e *withStatus) Error() string { return e.err.Error() }
-func (e *withStatus) Unwrap() error { return e.err }
-
-// variantOf maps any error a request can end in to its union variant.
-func variantOf(err error) (v *methods.Error, internal bool) {
-	var me *methods.Error
-	var se *store.StatusError
-	switch {
-	case errors.As(err, &me):
-		return me, false
-	case errors.Is(err, store.ErrNotFound):
-		return &methods.Error{Type: "not_found"}, false
-	case errors.As(err, &se):
-		return &methods.Error{Type: "invalid_status", Fields: map[string]any{"status": se.Status}}, false
-	}
-	return &methods.Error{Type: "internal"}, true
+func refuse(kind RefusalKind, status int, path, message string) *Refusal {
+	return &Refusal{Kind: kind, Status: status, Path: path, Message: message}
 }
 
-// writeError is the one place errors reach the wire. bare renders the
-// variant as a bare JSON string, the way repairer.jobs.parts.insert answers.
-func writeError(w http.ResponseWriter, r *http.Request, bare bool, err error) {
-	v, internal := variantOf(err)
-	status := statusOf[v.Type]
-	var ws *withStatus
-	if errors.As(err, &ws) {
-		status = ws.status
-	}
-	if internal {
-		if errors.Is(err, context.Canceled) {
-			// The client went away; nobody reads this answer.
-			status = 499
-		}
-		logger(r).Error("request failed", "error", err)
-	}
-	var body any
-	switch {
-	case bare:
-		body = v.Type
-	case len(v.Fields) == 0:
-		body = struct {
-			Type string `json:"type"`
-		}{v.Type}
-	default:
-		m := make(map[string]any, len(v.Fields)+1)
-		for k, f := range v.Fields {
-			m[k] = f
-		}
-		m["type"] = v.Type
-		body = m
-	}
-	writeJSON(w, status, body)
+// BadInput is a problem with the request at path (a JSON pointer: "/id",
+// "/path/id", "/query/limit"), for handlers of any API to return; each
+// family renders it as its bad-request answer.
+func BadInput(path, message string) *Refusal {
+	return &Refusal{Kind: Invalid, Status: http.StatusBadRequest, Path: path, Message: message, Total: 1,
+		Problems: []spec.Problem{{Path: path, Message: message}}}
 }
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		// Only values the server built reach here; failing to encode one is a bug.
-		slog.Error("encode response", "error", err)
-		status, b = http.StatusInternalServerError, []byte(`{"type":"internal"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+// ErrConflict answers a record that exists already (a sandbox route's
+// client id taken).
+var ErrConflict = refuse(Conflict, http.StatusConflict, "", "")
+
+// ErrInternal is the refusal a panic or an unexpected failure becomes.
+var ErrInternal = refuse(Internal, http.StatusInternalServerError, "", "")
+
+// StatusClientClosed is the status logged for a call whose client went
+// away before the answer (nginx's convention); nobody reads the answer.
+const StatusClientClosed = 499

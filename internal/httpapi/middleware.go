@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
-	"github.com/partifact/mockserver/internal/methods"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/store"
 )
 
@@ -21,11 +24,28 @@ const (
 	loggerKey
 )
 
-// Tenant is the world a request runs in (store.SharedTenant when none is named).
-func Tenant(r *http.Request) string {
-	t, _ := r.Context().Value(tenantKey).(string)
-	return t
+// tenantOf is the world a request names, or why its name was refused.
+type tenantOf struct {
+	name string
+	err  *Refusal
 }
+
+// Tenant is the world a request runs in (store.SharedTenant when none is
+// named, or when the name was refused).
+func Tenant(r *http.Request) string {
+	t, _ := r.Context().Value(tenantKey).(tenantOf)
+	return t.name
+}
+
+// TenantError is why the request's tenant header was refused, or nil.
+// Routes outside the call pipeline answer it in their own shape.
+func TenantError(r *http.Request) *Refusal {
+	t, _ := r.Context().Value(tenantKey).(tenantOf)
+	return t.err
+}
+
+// Logger is the request's logger, which names the request in every line.
+func Logger(r *http.Request) *slog.Logger { return logger(r) }
 
 func logger(r *http.Request) *slog.Logger {
 	if l, ok := r.Context().Value(loggerKey).(*slog.Logger); ok {
@@ -35,11 +55,12 @@ func logger(r *http.Request) *slog.Logger {
 }
 
 var (
-	tenantPattern    = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+	// TenantPattern is what a tenant name may be.
+	TenantPattern    = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 	requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 )
 
-// TenantHeaders select a private world, the first one present winning.
+// TenantHeaders select a private world; they are synonyms.
 var TenantHeaders = []string{"x-partifact-tenant", "x-mock-tenant"}
 
 // requestID names every request: the caller's x-request-id when it is sane,
@@ -65,40 +86,33 @@ func requestID(base *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// recoverer turns a panic into 500 {"type":"internal"} and a log line with
-// the stack. Tests show no input reaches it.
-func recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				logger(r).Error("panic", "panic", p, "stack", string(debug.Stack()))
-				writeJSON(w, http.StatusInternalServerError, map[string]string{"type": "internal"})
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// tenant reads the tenant header. A malformed name is bad_request: quietly
-// falling back to the shared world would mix a test's records into it.
+// tenant reads the tenant headers. A malformed name, one header given
+// twice, or the two headers naming different worlds is refused (by the
+// route, in its API's shape): quietly falling back to the shared world, or
+// picking one, would mix a test's records into another world.
 func tenant(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := store.SharedTenant
+		t := tenantOf{name: store.SharedTenant}
+		named := ""
 		for _, h := range TenantHeaders {
-			if vs := r.Header.Values(h); len(vs) > 0 {
-				name = vs[0]
-				if len(vs) > 1 || !tenantPattern.MatchString(name) {
-					writeError(w, r, bareFor(r), methods.BadRequest("/headers/"+h, "a tenant name is 1 to 64 characters of a-z, 0-9, _ and -"))
-					return
-				}
+			vs := r.Header.Values(h)
+			if len(vs) == 0 {
+				continue
+			}
+			switch {
+			case len(vs) > 1 || !TenantPattern.MatchString(vs[0]):
+				t.err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+h, "a tenant name is 1 to 64 characters of a-z, 0-9, _ and -")
+			case named != "" && vs[0] != t.name:
+				t.err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+h, "x-partifact-tenant and x-mock-tenant name different worlds")
+			default:
+				t.name, named = vs[0], h
+			}
+			if t.err != nil {
+				t.name = store.SharedTenant
 				break
 			}
 		}
-		ctx := context.WithValue(r.Context(), tenantKey, name)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
 	})
 }
 
@@ -115,15 +129,52 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// accessLog writes one structured line per request.
-func accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("tenant", Tenant(r)), slog.Int("status", rec.status),
-			slog.Duration("latency", time.Since(start)))
-	})
+// observe writes one structured line per request and counts every request
+// in the metrics, by the route it took (its API and operation for the
+// modules' routes, "unknown" when none matched).
+func observe(met *metrics.Metrics, labels map[string][2]string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(rec, r)
+			took := time.Since(start)
+			pattern := chi.RouteContext(r.Context()).RoutePattern()
+			l, ok := labels[pattern]
+			switch {
+			case ok:
+			case pattern == "" || strings.HasSuffix(pattern, "*"):
+				l = [2]string{"", "unknown"}
+			default:
+				l = [2]string{"", pattern} // the docs, health and sandbox tools
+			}
+			met.Request(l[0], l[1], rec.status, took)
+			logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("tenant", Tenant(r)), slog.Int("status", rec.status),
+				slog.Duration("latency", took))
+		})
+	}
+}
+
+// recoverer answers a panic outside the call pipeline (which recovers its
+// own, in its route's shape) with the error family of the path's prefix.
+func recoverer(familyOf func(path string) ErrorFamily) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						panic(p)
+					}
+					logger(r).Error("panic", "panic", p, "stack", string(debug.Stack()))
+					a := familyOf(r.URL.Path).Render("", ErrInternal)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(a.Status)
+					_, _ = w.Write(a.Body)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -1,7 +1,11 @@
-// Package methods holds the wire methods of the 2026-01 API: one file per
-// method and one table (All) naming each with its role and handler. Handlers
-// read and write through a store.Tx and return typed errors; they know
-// nothing about HTTP, and httpapi renders their results.
+// Package methods is the Partly 2026-01 API module: the wire methods, one
+// file per method, and one table (All) naming each with its role and
+// handler; the module the edge serves them by (module.go), with its
+// credential check (credential.go) and its error family (family.go); the
+// consent page of the install flow, the module's sandbox routes and
+// supplier auto-confirm. Handlers read and write through a store.Tx and
+// return typed errors; they know nothing about HTTP, and the family
+// renders their errors.
 package methods
 
 import (

@@ -35,13 +35,13 @@ func New(tenants func(context.Context) (int, error)) *Metrics {
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mockserver_requests_total",
-			Help: "Wire method calls by method and HTTP status.",
-		}, []string{"method", "status"}),
+			Help: "Requests by API, operation (a wire method, or the route of other paths; unknown when none matched) and HTTP status.",
+		}, []string{"api", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "mockserver_request_duration_seconds",
-			Help:    "Time to answer a wire method call, injected latency included.",
+			Help:    "Time to answer a request, injected latency included, by API and operation.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method"}),
+		}, []string{"api", "method"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mockserver_webhook_attempts_total",
 			Help: "Webhook delivery attempts by outcome (delivered, retry, failed).",
@@ -55,10 +55,11 @@ func New(tenants func(context.Context) (int, error)) *Metrics {
 	return m
 }
 
-// Request counts one wire method call.
-func (m *Metrics) Request(method string, status int, took time.Duration) {
-	m.requests.WithLabelValues(method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(method).Observe(took.Seconds())
+// Request counts one request to an operation of an API ("" for routes
+// outside every API).
+func (m *Metrics) Request(api, op string, status int, took time.Duration) {
+	m.requests.WithLabelValues(api, op, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(api, op).Observe(took.Seconds())
 }
 
 // WebhookAttempt counts one delivery attempt; outcome is one of the

@@ -1,7 +1,7 @@
-// Package spec loads the embedded openapi.json once and validates JSON values
-// against the schemas of its operations. Validation uses kin-openapi's
-// schema visitor directly on the decoded body: each wire method has exactly
-// one path, so no router is needed to find the schema.
+// Package spec loads the embedded OpenAPI documents and validates JSON
+// values against the schemas of their operations. Validation uses
+// kin-openapi's schema visitor directly on the decoded body: each route
+// knows its operation, so no router is needed to find the schema.
 package spec
 
 import (
@@ -9,16 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	mockserver "github.com/partifact/mockserver"
 )
-
-// PathPrefix is where every wire method lives.
-const PathPrefix = "/api/2026-01/"
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
@@ -32,72 +32,112 @@ func init() {
 	}))
 }
 
-// Doc is the parsed contract.
+// Doc is one parsed document.
 type Doc struct {
 	*openapi3.T
-	ops map[string]*openapi3.Operation
+	// Name is the file name the document is served and referred to by.
+	Name string
+	Raw  []byte
+	ops  map[string]*Op
 }
 
-// Load parses and validates the embedded document.
-func Load() (*Doc, error) {
+// Op is an operation of a document with where it lives.
+type Op struct {
+	ID   string // its operationId
+	Verb string // GET, POST, …
+	Path string // as the document spells it, e.g. "/__procurements/{id}/confirm"
+	*openapi3.Operation
+}
+
+// Load parses and validates openapi.json, the Partly contract.
+func Load() (*Doc, error) { return Parse("openapi.json") }
+
+// Parse parses and validates the embedded document of that name (a key of
+// mockserver.Documents). References into the other embedded documents
+// ("openapi.json#/components/schemas/…") are resolved from them.
+func Parse(name string) (*Doc, error) {
+	raw, ok := mockserver.Documents[name]
+	if !ok {
+		return nil, fmt.Errorf("spec: no embedded document %s", name)
+	}
+	return ParseData(name, raw)
+}
+
+// ParseData parses and validates a document given as bytes (tests build
+// their own).
+func ParseData(name string, raw []byte) (*Doc, error) {
 	loader := openapi3.NewLoader()
-	t, err := loader.LoadFromData(mockserver.OpenAPI)
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if b, ok := mockserver.Documents[path.Base(u.Path)]; ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("spec: %s refers to %s, which is not an embedded document", name, u)
+	}
+	t, err := loader.LoadFromDataWithPath(raw, &url.URL{Path: name})
 	if err != nil {
-		return nil, fmt.Errorf("spec: parse openapi.json: %w", err)
+		return nil, fmt.Errorf("spec: parse %s: %w", name, err)
 	}
 	if err := t.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("spec: openapi.json is invalid: %w", err)
+		return nil, fmt.Errorf("spec: %s is invalid: %w", name, err)
 	}
-	d := &Doc{T: t, ops: map[string]*openapi3.Operation{}}
-	for path, item := range t.Paths.Map() {
-		if name, ok := strings.CutPrefix(path, PathPrefix); ok && item.Post != nil {
-			d.ops[name] = item.Post
+	d := &Doc{T: t, Name: name, Raw: raw, ops: map[string]*Op{}}
+	for p, item := range t.Paths.Map() {
+		for verb, op := range item.Operations() {
+			if op.OperationID == "" {
+				return nil, fmt.Errorf("spec: %s: %s %s has no operationId", name, verb, p)
+			}
+			if d.ops[op.OperationID] != nil {
+				return nil, fmt.Errorf("spec: %s: operationId %s is used twice", name, op.OperationID)
+			}
+			d.ops[op.OperationID] = &Op{ID: op.OperationID, Verb: verb, Path: p, Operation: op}
 		}
 	}
 	return d, nil
 }
 
-// Methods lists the wire methods the document declares.
-func (d *Doc) Methods() []string {
-	out := make([]string, 0, len(d.ops))
-	for name := range d.ops {
-		out = append(out, name)
+// Ops lists the document's operations by operationId.
+func (d *Doc) Ops() []*Op {
+	out := make([]*Op, 0, len(d.ops))
+	for _, op := range d.ops {
+		out = append(out, op)
+	}
+	slices.SortFunc(out, func(a, b *Op) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// OpsUnder lists the operationIds of the operations whose path starts with
+// prefix, sorted.
+func (d *Doc) OpsUnder(prefix string) []string {
+	var out []string
+	for _, op := range d.Ops() {
+		if strings.HasPrefix(op.Path, prefix) {
+			out = append(out, op.ID)
+		}
 	}
 	return out
 }
 
-// Operation is the POST operation of a wire method, or nil.
-func (d *Doc) Operation(method string) *openapi3.Operation { return d.ops[method] }
+// Op is the operation with that operationId, or nil.
+func (d *Doc) Op(id string) *Op { return d.ops[id] }
 
-// RequestSchema is a method's request body schema, or nil.
-func (d *Doc) RequestSchema(method string) *openapi3.Schema {
-	op := d.ops[method]
-	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
-		return nil
-	}
-	mt := op.RequestBody.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil {
-		return nil
-	}
-	return mt.Schema.Value
-}
-
-// ResponseSchema is the schema of a method's response for status "200" or
-// "default", or nil.
-func (d *Doc) ResponseSchema(method, status string) *openapi3.Schema {
-	op := d.ops[method]
+// RequestSchema is an operation's JSON request body schema, or nil.
+func (d *Doc) RequestSchema(id string) *openapi3.Schema {
+	op := d.ops[id]
 	if op == nil {
 		return nil
 	}
-	r := op.Responses.Value(status)
-	if r == nil || r.Value == nil {
+	return BodySchema(op.Operation)
+}
+
+// ResponseSchema is the JSON schema of an operation's response for status
+// ("200", "default", …), or nil.
+func (d *Doc) ResponseSchema(id, status string) *openapi3.Schema {
+	op := d.ops[id]
+	if op == nil {
 		return nil
 	}
-	mt := r.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil {
-		return nil
-	}
-	return mt.Schema.Value
+	return AnswerSchema(op.Operation, status)
 }
 
 // Problem is one reason a value does not match a schema.
@@ -133,12 +173,19 @@ func Validate(schema *openapi3.Schema, value any, asRequest bool) []Problem {
 	return out
 }
 
-// directional says whether the embedded document declares a readOnly or
+// directional says whether an embedded document declares a readOnly or
 // writeOnly property anywhere. When it does not, validating "as a request"
 // or "as a response" changes no outcome, yet costs: kin-openapi then deep
 // copies the value for every oneOf branch and sorts the property names of
 // every object it visits. The quick pass leaves the direction out then.
-var directional = declaresReadOnlyOrWriteOnly(mockserver.OpenAPI)
+var directional = func() bool {
+	for _, raw := range mockserver.Documents {
+		if declaresReadOnlyOrWriteOnly(raw) {
+			return true
+		}
+	}
+	return false
+}()
 
 var (
 	quickUndirected = []openapi3.SchemaValidationOption{openapi3.FailFast()}

@@ -85,4 +85,6 @@ type Sandbox interface {
 	DueProcurements(ctx context.Context, age time.Duration, limit int) ([]DueProcurement, error)
 	// CountTenants counts the tenants alive (seeded and not dropped).
 	CountTenants(ctx context.Context) (int, error)
+
+	ServiceMobilityLog
 }

@@ -132,6 +132,7 @@ type Tx interface {
 
 	OutboxTx
 	SandboxTx
+	ServiceMobilityTx
 	PartageTx
 }
 

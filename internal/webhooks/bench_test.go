@@ -19,7 +19,7 @@ import (
 // BenchmarkDeliveryLatency measures, per call, the time from the 200 of
 // repairer.jobs.insert to its webhook reaching a local receiver.
 func BenchmarkDeliveryLatency(b *testing.B) {
-	s := start(b, app.Config{})
+	s := start(b, app.DefaultConfig())
 	rc := newReceiver(b, nil)
 	s.subscribe("bench-latency", seed.RepairerIntegrationID, rc.srv.URL)
 	lat := make([]time.Duration, 0, b.N)
@@ -41,7 +41,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 // BenchmarkDispatcherThroughput writes b.N deliveries at once and measures
 // how fast the dispatcher empties the outbox into a local receiver.
 func BenchmarkDispatcherThroughput(b *testing.B) {
-	s := start(b, app.Config{})
+	s := start(b, app.DefaultConfig())
 	rc := newReceiver(b, nil)
 	s.subscribe("bench-throughput", seed.RepairerIntegrationID, rc.srv.URL)
 	st := s.app.Store()

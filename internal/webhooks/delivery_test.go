@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
@@ -165,7 +166,7 @@ func waitDelivery(t *testing.T, s *server, tenant, status string) map[string]any
 
 func TestFailedAttemptsEndFailed(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	rc := newReceiver(t, func(int, received) int { return http.StatusInternalServerError })
 	s.subscribe("fail", seed.RepairerIntegrationID, rc.srv.URL)
 	if code := s.insertJob("fail", "FAIL-1"); code != 200 {
@@ -179,7 +180,7 @@ func TestFailedAttemptsEndFailed(t *testing.T) {
 
 func TestNothingSentForARejectedCall(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	rc := newReceiver(t, nil)
 	s.subscribe("rejected", seed.RepairerIntegrationID, rc.srv.URL)
 	// A site of another organization: not_found, and the job is not made.
@@ -327,7 +328,7 @@ func TestConfirmSendsTwoEvents(t *testing.T) {
 
 func TestEveryEndpointOfAnIntegration(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	a, b := newReceiver(t, nil), newReceiver(t, nil)
 	s.subscribe("multi", seed.RepairerIntegrationID, a.srv.URL)
 	s.subscribe("multi", seed.RepairerIntegrationID, b.srv.URL)
@@ -358,7 +359,7 @@ func TestEveryEndpointOfAnIntegration(t *testing.T) {
 
 func TestSubscribeAnswers(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{WebhookAllowHosts: []string{"receiver"}})
+	s := start(t, apptest.Config(func(c *app.Config) { c.WebhookAllowHosts = []string{"receiver"} }))
 	id := seed.RepairerIntegrationID.String()
 	for _, tc := range []struct {
 		name   string

@@ -13,6 +13,9 @@ import (
 	"github.com/partifact/mockserver/internal/store"
 )
 
+// DefaultConcurrency is how many deliveries are in flight at once.
+const DefaultConcurrency = 16
+
 // MaxAttempts is how many times a delivery is tried before it fails.
 const MaxAttempts = 8
 
@@ -44,7 +47,7 @@ type Config struct {
 	Store       store.Store
 	Sender      *Sender         // default: loopback only, AttemptTimeout
 	Backoff     []time.Duration // default: DefaultBackoff
-	Concurrency int             // deliveries in flight at once; default 16
+	Concurrency int             // deliveries in flight at once; default DefaultConcurrency
 	Poll        time.Duration   // fallback poll when no wakeup comes; default 1s
 	Logger      *slog.Logger
 	// OnAttempt, when set, hears the outcome of every recorded attempt:
@@ -81,7 +84,7 @@ func New(cfg Config) *Dispatcher {
 		cfg.Backoff = DefaultBackoff
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 16
+		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second

@@ -14,9 +14,9 @@ import (
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
+	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/webhook"
 )
 
@@ -25,9 +25,11 @@ var stores = []struct {
 	name string
 	cfg  func(t *testing.T) app.Config
 }{
-	{"memory", func(*testing.T) app.Config { return app.Config{} }},
+	{"memory", func(*testing.T) app.Config { return app.DefaultConfig() }},
 	// A database of its own per test: the outbox needs real commits.
-	{"postgres", func(t *testing.T) app.Config { return app.Config{DatabaseURL: pgtest.New(t)} }},
+	{"postgres", func(t *testing.T) app.Config {
+		return apptest.Config(func(c *app.Config) { c.DatabaseURL = pgtest.New(t) })
+	}},
 }
 
 // eachStore runs fn once per store, in parallel subtests.
@@ -49,12 +51,9 @@ type server struct {
 
 func start(t testing.TB, cfg app.Config) *server {
 	t.Helper()
-	if cfg.WebhookBackoff == nil {
-		cfg.WebhookBackoff = []time.Duration{10 * time.Millisecond}
-	}
-	if cfg.WebhookPoll == 0 {
-		cfg.WebhookPoll = 20 * time.Millisecond
-	}
+	// Retries come quickly here, so a test sees a delivery fail in full.
+	cfg.WebhookBackoff = []time.Duration{10 * time.Millisecond}
+	cfg.WebhookPoll = 20 * time.Millisecond
 	a := apptest.Start(t, cfg)
 	return &server{t: t, url: a.URL(), app: a}
 }
@@ -115,7 +114,7 @@ var (
 // call calls a wire method as c and returns the status.
 func (s *server) call(tenant string, c cred, method string, body any, out any) int {
 	s.t.Helper()
-	return s.do(http.MethodPost, spec.PathPrefix+method, tenant,
+	return s.do(http.MethodPost, methods.PathPrefix+method, tenant,
 		map[string]string{"Authorization": "Bearer " + c.key, "Partly-Integration-ID": c.id.String()}, body, out)
 }
 

@@ -98,7 +98,7 @@ func TestGoRecipe(t *testing.T) {
 		t.Fatal("the Go recipe in docs/webhooks.md and the one tested here differ")
 	}
 
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	handled := make(chan string, 10)
 	var seen sync.Map
 	rc := httptest.NewServer(webhookHandler(seed.RepairerWebhookSecret, &seen, func(typ string, _ json.RawMessage) { handled <- typ }))

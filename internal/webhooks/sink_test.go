@@ -21,7 +21,7 @@ type sinkList struct {
 
 func TestSinkReceivesDeliveries(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	s.subscribe("sink", seed.RepairerIntegrationID, s.url+"/__webhooks/sink")
 	if code := s.insertJob("sink", "SINK-1"); code != 200 {
 		t.Fatalf("jobs.insert: %d", code)
@@ -42,7 +42,7 @@ func TestSinkReceivesDeliveries(t *testing.T) {
 
 func TestSinkAnswersLikeAReceiver(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	now := time.Now().UTC()
 	body := func(msg string, at time.Time) []byte {
 		return []byte(`{"message_id":"` + msg + `","type":"repairer.job.inserted","timestamp":"` + at.Format(time.RFC3339) +
@@ -102,7 +102,7 @@ type probeReport struct {
 
 func TestProbe(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	careless := newReceiver(t, nil) // accepts everything
 	for _, tc := range []struct {
 		name, url string
@@ -143,7 +143,7 @@ func TestProbe(t *testing.T) {
 
 func TestDeliveryLogAnswers(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	s := start(t, app.DefaultConfig())
 	for _, tc := range []struct {
 		name, method, path string
 		status             int

@@ -11,9 +11,17 @@ import (
 	"github.com/partifact/mockserver/internal/app"
 )
 
-// Start serves an app with cfg on 127.0.0.1, on a port of its own, until
-// the test ends; the app must then close cleanly. Logs are discarded unless
-// cfg.Logger is set.
+// Config is app.DefaultConfig with change applied: the configuration a
+// test server differs from the binary's by.
+func Config(change func(*app.Config)) app.Config {
+	cfg := app.DefaultConfig()
+	change(&cfg)
+	return cfg
+}
+
+// Start serves an app with cfg (from app.DefaultConfig or Config) on
+// 127.0.0.1, on a port of its own, until the test ends; the app must then
+// close cleanly. Logs are discarded unless cfg.Logger is set.
 func Start(tb testing.TB, cfg app.Config) *app.App {
 	tb.Helper()
 	cfg.Addr = "127.0.0.1:0"

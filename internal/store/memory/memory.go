@@ -81,13 +81,19 @@ func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) err
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := &tx{w: w, now: w.now(s.wallClock()), write: true}
-	err := fn(t)
-	if err != nil {
-		for i := len(t.undo) - 1; i >= 0; i-- {
-			t.undo[i]()
+	committed := false
+	defer func() {
+		// A failed or panicking fn leaves nothing half-written: the undo
+		// log runs before the lock is released (and the panic goes on).
+		if !committed {
+			for i := len(t.undo) - 1; i >= 0; i-- {
+				t.undo[i]()
+			}
 		}
-	}
-	t.write = false // a Tx kept past its function must not write
+		t.write = false // a Tx kept past its function must not write
+	}()
+	err := fn(t)
+	committed = err == nil
 	return err
 }
 
@@ -153,6 +159,9 @@ type world struct {
 	faults     []store.Fault
 	journal    []store.JournalEntry // oldest first
 	coverage   map[string]int
+
+	mobility store.MobilityConfig
+	checks   []store.ContractCheck // oldest first
 
 	partage partageWorld
 }

@@ -208,7 +208,7 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 			t.rollback(conn)
 			return err
 		}
-		if err := fn(t); err != nil {
+		if err := t.call(conn, fn); err != nil {
 			t.rollback(conn)
 			return err
 		}
@@ -253,9 +253,27 @@ func (t *tx) begin() (lastUsed time.Time, err error) {
 }
 
 // rollback ends the transaction and returns the connection.
+// call runs fn; if it panics, the transaction is rolled back and its
+// connection released before the panic goes on, so the tenant's lock is
+// freed and the pool keeps its connection count.
+func (t *tx) call(conn *pgxpool.Conn, fn func(store.Tx) error) error {
+	defer func() {
+		if p := recover(); p != nil {
+			t.rollback(conn)
+			panic(p)
+		}
+	}()
+	return fn(t)
+}
+
+// rollback ends the transaction and releases its connection, also when
+// the call's context is gone (a connection whose ROLLBACK failed is closed
+// on release, not reused).
 func (t *tx) rollback(conn *pgxpool.Conn) {
 	t.done = true
-	_, _ = conn.Exec(t.ctx, `ROLLBACK`)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), 5*time.Second)
+	defer cancel()
+	_, _ = conn.Exec(ctx, `ROLLBACK`)
 	conn.Release()
 }
 
@@ -289,6 +307,7 @@ var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
 	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
+	"servicemobility_config", "servicemobility_checks",
 	"partage_companies", "partage_quotes", "partage_counters",
 }
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Procurements", testProcurements},
 		{"Events", testEvents},
 		{"Rollback", testRollback},
+		{"PanicInUpdate", testPanicInUpdate},
 		{"UpdateRetriesConflict", testUpdateRetriesConflict},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"TenantIsolation", testTenantIsolation},
@@ -64,6 +65,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
 		{"CountTenants", testCountTenants},
+		{"MobilityConfig", testMobilityConfig},
+		{"ContractChecks", testContractChecks},
 	}
 	tests = append(tests, partageTests...)
 	for _, tc := range tests {

@@ -1,0 +1,275 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/spec"
+	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/store/memory"
+)
+
+// The edge is tested with an API of its own, so that nothing here leans on
+// a real module: a document, a route table and an error family that
+// answers {"oops":<what>} with the edge's suggested status.
+
+const testDoc = `{
+  "openapi": "3.1.0",
+  "info": {"title": "test", "version": "1"},
+  "paths": {
+    "/test/echo": {"post": {"operationId": "echo",
+      "requestBody": {"content": {"application/json": {"schema": {
+        "type": "object", "required": ["n"],
+        "properties": {"n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "integer"}}}}}}},
+      "responses": {"200": {"description": "ok"}}}},
+    "/test/boom": {"post": {"operationId": "boom", "responses": {"200": {"description": "ok"}}}},
+    "/test/items/{id}": {"get": {"operationId": "items.get",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "ok"}}}}
+  }
+}`
+
+type oops struct{}
+
+func (oops) Render(op string, err error) httpapi.Answer {
+	status, what := http.StatusInternalServerError, "internal"
+	var ref *httpapi.Refusal
+	switch {
+	case errors.As(err, &ref):
+		status, what = ref.Status, fmt.Sprintf("refused %d", ref.Status)
+		if ref.Total > 0 {
+			what += fmt.Sprintf(" %d problems, %d listed", ref.Total, len(ref.Problems))
+		}
+	case errors.Is(err, store.ErrNotFound):
+		status, what = http.StatusNotFound, "not found"
+	}
+	b, _ := json.Marshal(map[string]string{"oops": what, "op": op})
+	return httpapi.Answer{Status: status, Variant: what, Body: b}
+}
+func (oops) Variants(string) []string                { return nil }
+func (oops) ResolveFault(string, *store.Fault) error { return nil }
+
+type recorded struct{ outcomes []*httpapi.Outcome }
+
+func (r *recorded) Observe(o *httpapi.Outcome) { r.outcomes = append(r.outcomes, o) }
+
+type unreachable struct{ *memory.Store }
+
+func (unreachable) Ping(context.Context) error { return errors.New("connection refused") }
+
+func newEdge(t *testing.T, st store.Store, obs httpapi.Observer) *httptest.Server {
+	return newEdgeLogging(t, st, obs, io.Discard)
+}
+
+func newEdgeLogging(t *testing.T, st store.Store, obs httpapi.Observer, logs io.Writer) *httptest.Server {
+	t.Helper()
+	doc, err := spec.ParseData("test.json", []byte(testDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &httpapi.Module{
+		Name: "test", Prefix: "/test/", Doc: doc, Errors: oops{},
+		Routes: []httpapi.Route{
+			{Op: "echo", Verb: http.MethodPost, Path: "echo", Handle: func(c *httpapi.Call) (any, error) {
+				return json.RawMessage(c.Body), nil
+			}},
+			{Op: "boom", Verb: http.MethodPost, Path: "boom", Tx: httpapi.TxUpdate, Handle: func(c *httpapi.Call) (any, error) {
+				panic("boom")
+			}},
+			{Op: "items.get", Verb: http.MethodGet, Path: "items/{id}", Handle: func(c *httpapi.Call) (any, error) {
+				if c.Param("id") == "none" {
+					return nil, store.ErrNotFound
+				}
+				return httpapi.Raw{Status: http.StatusOK, ContentType: "text/plain", Body: []byte("item " + c.Param("id"))}, nil
+			}},
+		},
+	}
+	var obsList []httpapi.Observer
+	if obs != nil {
+		obsList = append(obsList, obs)
+	}
+	h, err := httpapi.New(httpapi.Config{Store: st, Modules: []*httpapi.Module{m}, Observers: obsList, Fallback: oops{},
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func do(t *testing.T, verb, url, body string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(verb, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// TestEdgeAnswersInTheModulesShape: whatever goes wrong, a path under the
+// module's prefix is answered by the module's family, and what works is
+// written as the handler returned it.
+func TestEdgeAnswersInTheModulesShape(t *testing.T) {
+	t.Parallel()
+	rec := &recorded{}
+	srv := newEdge(t, memory.New(), rec)
+	deep := strings.Repeat("[", httpapi.MaxDepth+1) + strings.Repeat("]", httpapi.MaxDepth+1)
+	many := `{"n":1,"tags":[` + strings.TrimSuffix(strings.Repeat(`"x",`, 100), ",") + `]}`
+	cases := []struct {
+		name, verb, path, body string
+		header                 []string
+		status                 int
+		want                   string
+	}{
+		{"Echo", "POST", "/test/echo", `{"n":1,"s":"a&b"}`, nil, 200, `{"n":1,"s":"a&b"}`},
+		{"EmptyBodyIsAnObject", "POST", "/test/echo", ``, nil, 400, `{"oops":"refused 400 1 problems, 1 listed","op":"echo"}`},
+		{"Schema", "POST", "/test/echo", `{"n":"one"}`, nil, 400, `{"oops":"refused 400 1 problems, 1 listed","op":"echo"}`},
+		{"ProblemsAreCapped", "POST", "/test/echo", many, nil, 400, fmt.Sprintf(`{"oops":"refused 400 100 problems, %d listed","op":"echo"}`, httpapi.MaxProblems)},
+		{"Malformed", "POST", "/test/echo", `{"n":`, nil, 400, `{"oops":"refused 400","op":"echo"}`},
+		{"TooDeep", "POST", "/test/echo", deep, nil, 400, `{"oops":"refused 400","op":"echo"}`},
+		{"NUL", "POST", "/test/echo", `{"n":1,"x":"a\u0000"}`, nil, 400, `{"oops":"refused 400 1 problems, 1 listed","op":"echo"}`},
+		{"EscapedBackslashIsNoNUL", "POST", "/test/echo", `{"n":1,"x":"a\\u0000"}`, nil, 200, `{"n":1,"x":"a\\u0000"}`},
+		{"ContentType", "POST", "/test/echo", `{"n":1}`, []string{"Content-Type", "text/plain"}, 415, `{"oops":"refused 415","op":"echo"}`},
+		{"TooLarge", "POST", "/test/echo", `{"n":1,"x":"` + strings.Repeat("a", httpapi.MaxBody) + `"}`, nil, 413, `{"oops":"refused 413","op":"echo"}`},
+		{"Panic", "POST", "/test/boom", ``, nil, 500, `{"oops":"refused 500","op":"boom"}`},
+		{"UnknownPath", "POST", "/test/nope", `{}`, nil, 404, `{"oops":"refused 404","op":""}`},
+		{"WrongVerb", "GET", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
+		{"UnknownVerb", "FOO", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
+		{"Tenant", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "Bad Name"}, 400, `{"oops":"refused 400","op":"echo"}`},
+		{"TwoTenants", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "b"}, 400, `{"oops":"refused 400","op":"echo"}`},
+		{"SameTenantTwice", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "a"}, 200, `{"n":1}`},
+		{"Raw", "GET", "/test/items/7", ``, nil, 200, `item 7`},
+		{"StoreError", "GET", "/test/items/none", ``, nil, 404, `{"oops":"not found","op":"items.get"}`},
+		{"OutsideEveryPrefix", "GET", "/elsewhere", ``, nil, 404, `{"oops":"refused 404","op":""}`},
+	}
+	for _, c := range cases {
+		status, h, body := do(t, c.verb, srv.URL+c.path, c.body, c.header...)
+		if status != c.status || body != c.want {
+			t.Errorf("%s: got %d %s, want %d %s", c.name, status, body, c.status, c.want)
+		}
+		if c.status == 405 && h.Get("Allow") == "" {
+			t.Errorf("%s: 405 without Allow", c.name)
+		}
+	}
+	// The server still serves after the panic, and observers saw each
+	// routed call with its operation and variant.
+	if status, _, _ := do(t, "POST", srv.URL+"/test/echo", `{"n":2}`); status != 200 {
+		t.Fatalf("after a panic: %d", status)
+	}
+	var panicked, unknown bool
+	for _, o := range rec.outcomes {
+		panicked = panicked || (o.Op == "boom" && o.Status == 500)
+		unknown = unknown || (o.Op == "" && o.Name == "nope" && o.Status == 404)
+	}
+	if !panicked || !unknown {
+		t.Errorf("observers missed the panic (%v) or the unknown path (%v)", panicked, unknown)
+	}
+}
+
+// TestPanicInUpdateKeepsTheWorld: a handler panicking inside a write
+// transaction answers 500, and its transaction leaves nothing behind.
+func TestPanicInUpdateKeepsTheWorld(t *testing.T) {
+	t.Parallel()
+	st := memory.New()
+	srv := newEdge(t, st, nil)
+	for range 3 {
+		if status, _, _ := do(t, "POST", srv.URL+"/test/boom", ""); status != 500 {
+			t.Fatalf("panic answered %d", status)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5e9)
+	defer cancel()
+	if err := st.ResetTenant(ctx, store.SharedTenant); err != nil {
+		t.Fatalf("reset after panics: %v", err)
+	}
+}
+
+func TestReadyzUnreachableStore(t *testing.T) {
+	t.Parallel()
+	srv := newEdge(t, unreachable{memory.New()}, nil)
+	if status, _, _ := do(t, "GET", srv.URL+"/readyz", ""); status != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the store down: %d", status)
+	}
+	if status, _, body := do(t, "GET", srv.URL+"/healthz", ""); status != 200 || !bytes.Contains([]byte(body), []byte(`"ok"`)) {
+		t.Fatalf("/healthz: %d %s", status, body)
+	}
+}
+
+// TestNewRefusesDrift: a route without an operation, an operation without
+// a route, or a route at another path than its operation's stops the
+// server from starting.
+func TestNewRefusesDrift(t *testing.T) {
+	t.Parallel()
+	doc, err := spec.ParseData("test.json", []byte(testDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := func(*httpapi.Call) (any, error) { return nil, nil }
+	all := []httpapi.Route{
+		{Op: "echo", Verb: "POST", Path: "echo", Handle: h},
+		{Op: "boom", Verb: "POST", Path: "boom", Handle: h},
+		{Op: "items.get", Verb: "GET", Path: "items/{id}", Handle: h},
+	}
+	for name, routes := range map[string][]httpapi.Route{
+		"Missing":   all[1:],
+		"Extra":     append([]httpapi.Route{{Op: "delete", Verb: "POST", Path: "delete", Handle: h}}, all...),
+		"WrongPath": {all[0], all[1], {Op: "items.get", Verb: "GET", Path: "item/{id}", Handle: h}},
+		"WrongVerb": {all[0], all[1], {Op: "items.get", Verb: "POST", Path: "items/{id}", Handle: h}},
+	} {
+		m := &httpapi.Module{Name: "test", Prefix: "/test/", Doc: doc, Errors: oops{}, Routes: routes}
+		if _, err := httpapi.New(httpapi.Config{Store: memory.New(), Modules: []*httpapi.Module{m}, Fallback: oops{}}); err == nil {
+			t.Errorf("%s: the drift was accepted", name)
+		}
+	}
+}
+
+// syncBuffer is a log sink the server's goroutines may write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessLogNamesTheTenant: the request line says which world the
+// request ran in.
+func TestAccessLogNamesTheTenant(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	srv := newEdgeLogging(t, memory.New(), nil, logs)
+	do(t, "POST", srv.URL+"/test/echo", `{"n":1}`, "x-mock-tenant", "logged-world")
+	if !strings.Contains(logs.String(), "tenant=logged-world") {
+		t.Fatalf("the access log does not name the tenant: %s", logs.String())
+	}
+}
