@@ -61,12 +61,31 @@ func (op Operation) Serve(tx store.Tx, in Input) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	res.set(out)
+	return res, nil
+}
+
+// Run is the operation for a caller already authenticated (Authenticate,
+// with TokenOf's token), for an edge that checks credentials itself: it
+// decodes the body (412) and applies the rules. The answer is the JSON view,
+// or the PDF's bytes for a route with PDF set.
+func (op Operation) Run(c *Call, id string, raw []byte) (any, error) {
+	b, err := parseBody(raw)
+	if err != nil {
+		if op.Method == "POST" {
+			return nil, err
+		}
+		b = body{}
+	}
+	return op.run(c, id, b)
+}
+
+func (res *Result) set(out any) {
 	if pdf, ok := out.([]byte); ok {
 		res.PDF = pdf
 	} else {
 		res.JSON = out
 	}
-	return res, nil
 }
 
 // Operations is the route table, in the order of the seed.
