@@ -11,6 +11,13 @@ import "embed"
 //go:embed openapi.json
 var OpenAPI []byte
 
+// OpenAPIPartage is the raw openapi-partage.json: the Partage freight
+// brokerage API (internal/partage). It joins Documents once the API is
+// served.
+//
+//go:embed openapi-partage.json
+var OpenAPIPartage []byte
+
 // OpenAPIServiceMobility is the raw openapi-servicemobility.json: both ends
 // of the ServiceMobility parts ordering interface.
 //

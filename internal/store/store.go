@@ -133,6 +133,7 @@ type Tx interface {
 	OutboxTx
 	SandboxTx
 	ServiceMobilityTx
+	PartageTx
 }
 
 // Role is what an integration may do.

@@ -162,6 +162,8 @@ type world struct {
 
 	mobility store.MobilityConfig
 	checks   []store.ContractCheck // oldest first
+
+	partage partageWorld
 }
 
 type orgKey struct {
@@ -191,6 +193,7 @@ func newWorld(s seed.World) *world {
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
 		coverage:      map[string]int{},
+		partage:       newPartageWorld(s.PartageCompanies),
 	}
 	for _, o := range s.Organizations {
 		w.orgs[o.ID] = o

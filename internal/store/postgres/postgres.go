@@ -308,6 +308,7 @@ var tables = []string{
 	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
 	"servicemobility_config", "servicemobility_checks",
+	"partage_companies", "partage_quotes", "partage_counters",
 }
 
 // clear deletes everything a tenant owns except its tenants row.

@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MobilityConfig", testMobilityConfig},
 		{"ContractChecks", testContractChecks},
 	}
+	tests = append(tests, partageTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
