@@ -12,8 +12,7 @@ import "embed"
 var OpenAPI []byte
 
 // OpenAPIPartage is the raw openapi-partage.json: the Partage freight
-// brokerage API (internal/partage). It joins Documents once the API is
-// served.
+// brokerage API (internal/partage).
 //
 //go:embed openapi-partage.json
 var OpenAPIPartage []byte
@@ -35,6 +34,7 @@ var OpenAPISandbox []byte
 // served and referred to by.
 var Documents = map[string][]byte{
 	"openapi.json":                 OpenAPI,
+	"openapi-partage.json":         OpenAPIPartage,
 	"openapi-sandbox.json":         OpenAPISandbox,
 	"openapi-servicemobility.json": OpenAPIServiceMobility,
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
+	"github.com/partifact/mockserver/internal/partage"
 	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/internal/spec"
@@ -136,6 +137,10 @@ func (a *App) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	partageDoc, err := spec.Parse(partage.DocumentName)
+	if err != nil {
+		return nil, err
+	}
 	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
 	sender := webhooks.NewSender(policy, 0)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
@@ -143,6 +148,7 @@ func (a *App) handler() (http.Handler, error) {
 		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
 	modules := []*httpapi.Module{
 		partly,
+		partage.Module(partageDoc),
 		servicemobility.Module(a.store, smDoc, servicemobility.Config{Secret: []byte(cfg.ServiceMobilitySecret),
 			Policy: policy, Timeout: cfg.ServiceMobilityTimeout}),
 	}
@@ -151,6 +157,7 @@ func (a *App) handler() (http.Handler, error) {
 		Modules: modules, Sender: sender, Sample: methods.SampleEvent})
 	docs := []apidocs.Document{
 		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
+		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/"},
 		{Name: smDoc.Name, Path: "/" + smDoc.Name, Raw: smDoc.Raw, Prefix: servicemobility.Prefix + "/"},
 	}
 	if !cfg.NoSandboxRoutes {

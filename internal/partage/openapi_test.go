@@ -22,8 +22,8 @@ var (
 	docErr  error
 )
 
-// spec is openapi-partage.json, loaded and validated once.
-func spec(t testing.TB) *openapi3.T {
+// partageDoc is openapi-partage.json, loaded and validated once.
+func partageDoc(t testing.TB) *openapi3.T {
 	t.Helper()
 	docOnce.Do(func() {
 		docVal, docErr = openapi3.NewLoader().LoadFromData(mockserver.OpenAPIPartage)
@@ -39,7 +39,7 @@ func spec(t testing.TB) *openapi3.T {
 
 func specOperation(t testing.TB, id string) (method, path string, op *openapi3.Operation) {
 	t.Helper()
-	for p, item := range spec(t).Paths.Map() {
+	for p, item := range partageDoc(t).Paths.Map() {
 		for m, o := range item.Operations() {
 			if o.OperationID == id {
 				return m, p, o
@@ -93,7 +93,7 @@ func requestSchema(t testing.TB, opID string) *openapi3.Schema {
 // and the document has no operation no route serves.
 func TestSpecAndRouteTableAgree(t *testing.T) {
 	n := 0
-	for _, item := range spec(t).Paths.Map() {
+	for _, item := range partageDoc(t).Paths.Map() {
 		n += len(item.Operations())
 	}
 	if n != len(Operations) {
@@ -221,7 +221,7 @@ func TestDesignedPartsMarked(t *testing.T) {
 	if n := strings.Count(raw, `"x-fidelity": "designed"`); n < 15 {
 		t.Fatalf("%d designed marks", n)
 	}
-	s := spec(t).Components.Schemas
+	s := partageDoc(t).Components.Schemas
 	for _, name := range []string{"Carrier", "Schedule", "SpecialService", "NoteAdded", "CompanyCreated", "Invoice"} {
 		if s[name].Value.Extensions["x-fidelity"] != "designed" {
 			t.Errorf("%s is not marked designed", name)
