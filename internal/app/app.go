@@ -47,6 +47,7 @@ type Config struct {
 	WebhookConcurrency int
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
+	SandboxToken        string        // when set, every /__ route requires it (x-sandbox-token or Authorization: Bearer)
 	JournalSize         int           // calls journaled per tenant; 0: none
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
 	// ServiceMobilitySecret signs and checks the ServiceMobility stand-in's
@@ -187,7 +188,7 @@ func (a *App) handler() (http.Handler, error) {
 	return httpapi.New(httpapi.Config{
 		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
 		Observers: []httpapi.Observer{ctl.Observer()},
-		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes,
+		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken,
 		Mount: mountDocs, Fallback: fallback,
 	})
 }

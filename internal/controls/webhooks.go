@@ -62,12 +62,18 @@ func (c *Controls) mountWebhooks(r chi.Router) error {
 	return nil
 }
 
-// world refuses a request whose tenant header the edge refused: the
-// webhook tools have no world to work in then.
+// world refuses a request whose tenant header the edge refused (the
+// webhook tools have no world to work in then), and one without the
+// sandbox token when the server has one, but for deliveries to the sink:
+// those come from the mock itself, and carry their signature instead.
 func (h *webhookRoutes) world(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ref := httpapi.TenantError(r); ref != nil {
 			refuse(w, ref.Status, "bad_tenant", ref.Message)
+			return
+		}
+		if ref := httpapi.SandboxRefusal(r); ref != nil && !(r.Method == http.MethodPost && r.URL.Path == WebhookPrefix+"/sink") {
+			refuse(w, ref.Status, "unauthorized", ref.Message)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -187,6 +187,10 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		o.NoWorld = true
 		return nil, err
 	}
+	if ref := SandboxRefusal(r); ref != nil {
+		o.NoWorld = true // nothing is recorded of a request the server turned away
+		return nil, ref
+	}
 	if rt.refused != nil {
 		return nil, rt.refused
 	}

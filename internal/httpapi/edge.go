@@ -40,6 +40,9 @@ type Config struct {
 	// deployment shows only the contracts.
 	Sandbox         Sandbox
 	NoSandboxRoutes bool
+	// SandboxToken, when set, must be carried by every request to a sandbox
+	// route (SandboxTokenHeader, or Authorization: Bearer).
+	SandboxToken string
 
 	// Mount adds routes outside every module and the sandbox (the docs).
 	Mount func(r chi.Router) error
@@ -68,7 +71,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	e := &edge{r: chi.NewRouter(), p: &pipeline{st: cfg.Store, observers: cfg.Observers},
 		labels: map[string][2]string{}, routes: map[string]*route{}, fallback: cfg.Fallback}
-	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf))
+	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf), sandboxGuard(cfg.SandboxToken))
 
 	e.r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
