@@ -264,6 +264,7 @@ func TestFaults(t *testing.T) {
 			"StatusTooLow":   {"method": "repairer.jobs.get", "status": 200},
 			"NoProbability":  {"method": "repairer.jobs.get", "error": "not_found", "probability": 0},
 			"ZeroCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 0},
+			"HugeCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 2147483648},
 			"TooSlow":        {"method": "repairer.jobs.get", "latency_ms": 60000},
 			"BadFields":      {"method": "supplier.procurements.confirm", "error": "invalid_status", "fields": map[string]any{"status": 3}},
 			"FieldsOnBare":   {"method": "repairer.jobs.parts.insert", "error": "not_found", "fields": map[string]any{"x": 1}},

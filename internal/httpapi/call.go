@@ -208,6 +208,11 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		if body, err = ReadBody(w, r); err != nil {
 			return nil, err
 		}
+		// Every API's bodies are JSON: nesting is bounded before any
+		// decoder sees them, whoever validates the rest.
+		if _, err := scan(body); err != nil {
+			return nil, err
+		}
 	}
 	o.Request = body
 	var check Check
