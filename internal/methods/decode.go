@@ -23,7 +23,7 @@ func decode(body []byte, req any) error {
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Value == "number" {
+	if errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Value, "number") {
 		if plain, ok := integralNumbers(body); ok {
 			if err = json.Unmarshal(plain, req); err == nil {
 				return nil

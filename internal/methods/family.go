@@ -125,6 +125,11 @@ func refusalVariant(ref *httpapi.Refusal) *Error {
 		errs := make([]FieldError, len(ref.Problems))
 		for i, p := range ref.Problems {
 			errs[i] = FieldError{Path: p.Path, Message: p.Message}
+			if p.Path == "/" {
+				// The validator's pointer to the whole body; JSON Pointer
+				// (and openapi.json) spell it "".
+				errs[i].Path = ""
+			}
 		}
 		fields := map[string]any{"errors": errs}
 		if ref.Total > len(errs) {
