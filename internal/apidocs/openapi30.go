@@ -32,21 +32,51 @@ func Downgrade(doc31 []byte) ([]byte, error) {
 			delete(lic, "identifier")
 		}
 	}
-	d := downgrader{schemas: map[string]any{}}
+	d := &downgrader{schemas: map[string]any{}, raw: doc31, nullables: map[string]map[string]any{}}
 	if comps, ok := root["components"].(map[string]any); ok {
 		if s, ok := comps["schemas"].(map[string]any); ok {
 			d.schemas = s
 		}
 	}
 	d.node(root)
+	for name, s := range d.nullables {
+		d.node(s)
+		d.schemas[name] = s
+	}
 	return json.MarshalIndent(root, "", "  ")
 }
 
 type downgrader struct {
-	schemas map[string]any // the 3.1 components, for what a $ref names
+	schemas map[string]any // the components, for what a $ref names
+	raw     []byte         // the 3.1 document, for fresh copies of components
+	// nullables are the components added for nullable references to
+	// objects: X.Nullable is X with null allowed.
+	nullables map[string]map[string]any
 }
 
-func (d downgrader) node(n any) {
+// nullableOf names the copy of object component name that also allows
+// null, making it on first use.
+func (d *downgrader) nullableOf(name string) string {
+	copyName := name + ".Nullable"
+	if _, ok := d.nullables[copyName]; ok {
+		return copyName
+	}
+	var doc struct {
+		Components struct{ Schemas map[string]map[string]any }
+	}
+	// The document parsed once already; parsing it again cannot fail.
+	_ = json.Unmarshal(d.raw, &doc)
+	c := doc.Components.Schemas[name]
+	c["nullable"] = true
+	if title, ok := c["title"].(string); ok {
+		c["title"] = title + " or null"
+	}
+	c["description"] = fmt.Sprintf("`%s` or null (OpenAPI 3.0 spells a nullable reference to an object so).", name)
+	d.nullables[copyName] = c
+	return copyName
+}
+
+func (d *downgrader) node(n any) {
 	switch v := n.(type) {
 	case []any:
 		for _, e := range v {
@@ -70,7 +100,7 @@ func (d downgrader) node(n any) {
 }
 
 // target is the local component a $ref names, or nil.
-func (d downgrader) target(ref any) map[string]any {
+func (d *downgrader) target(ref any) map[string]any {
 	s, ok := ref.(string)
 	if !ok {
 		return nil
@@ -84,7 +114,7 @@ func (d downgrader) target(ref any) map[string]any {
 }
 
 // schema rewrites the 3.1-only keywords of one object in place.
-func (d downgrader) schema(s map[string]any) {
+func (d *downgrader) schema(s map[string]any) {
 	if types, ok := s["type"].([]any); ok {
 		var rest []any
 		for _, t := range types {
@@ -164,7 +194,7 @@ func (d downgrader) schema(s map[string]any) {
 
 // nullable makes s (already marked nullable) the one non-null branch alt,
 // with a type beside nullable as 3.0 requires.
-func (d downgrader) nullable(s map[string]any, alt any) {
+func (d *downgrader) nullable(s map[string]any, alt any) {
 	m, ok := alt.(map[string]any)
 	if !ok {
 		s["allOf"] = []any{alt}
@@ -190,6 +220,12 @@ func (d downgrader) nullable(s map[string]any, alt any) {
 		}
 		values, _ := t["enum"].([]any)
 		s["enum"] = append(append([]any{}, values...), nil)
+	case t != nil && t["type"] == "object":
+		// nullable beside allOf lets generators make it "this type or
+		// null"; the nullable copy inside lets strict validators pass null.
+		r, _ := ref.(string)
+		s["allOf"] = []any{map[string]any{"$ref": "#/components/schemas/" + d.nullableOf(strings.TrimPrefix(r, "#/components/schemas/"))}}
+		s["type"] = "object"
 	default:
 		s["allOf"] = []any{m}
 		if t != nil && t["type"] != nil {

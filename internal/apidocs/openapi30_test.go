@@ -36,9 +36,12 @@ func TestDowngrade(t *testing.T) {
 		"paths":   map[string]any{},
 		"components": map[string]any{"schemas": map[string]any{
 			"A": map[string]any{"type": "string", "nullable": true, "example": "x"},
-			// nullable needs a type beside it.
-			"B": map[string]any{"type": "object", "allOf": []any{map[string]any{"$ref": "#/components/schemas/O"}},
+			// nullable needs a type beside it, and does not reach into
+			// allOf: the object referred to has a copy that allows null.
+			"B": map[string]any{"type": "object", "allOf": []any{map[string]any{"$ref": "#/components/schemas/O.Nullable"}},
 				"nullable": true, "description": "b"},
+			"O.Nullable": map[string]any{"type": "object", "nullable": true, "properties": map[string]any{"x": map[string]any{"type": "string"}},
+				"description": "`O` or null (OpenAPI 3.0 spells a nullable reference to an object so)."},
 			// A property named const is a name, not the keyword.
 			"C": map[string]any{"type": "object", "properties": map[string]any{
 				"const": map[string]any{"type": "integer", "minimum": 0.0, "exclusiveMinimum": true}}},
