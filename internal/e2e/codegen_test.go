@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +212,14 @@ func TestOpenAPI30Codegen(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("go", "vet", "./"+dir)
+	generated, err := os.ReadFile(filepath.Join(dir, "client.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Inline variants would come out as IntegrationsServer…JobIdentityV10.
+	if names := regexp.MustCompile(`\bIntegrationsServer\w*V1[0-9]\b`).FindAll(generated, 5); len(names) > 0 {
+		t.Errorf("generated names of inline variants: %s", bytes.Join(names, []byte(", ")))
+	}
 
 	// The README's walk-through, in a world of its own on this server.
 	readme, err := os.ReadFile("../../README.md")
