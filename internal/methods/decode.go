@@ -31,7 +31,9 @@ func decode(body []byte, req any) error {
 		}
 	}
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return BadRequest("/"+strings.ReplaceAll(typeErr.Field, ".", "/"), "this value does not fit the field")
+		// Field names the members on the way but no array index, so it is
+		// said in the message rather than passed off as a JSON Pointer.
+		return BadRequest("", "the value of "+strconv.Quote(typeErr.Field)+" does not fit its field")
 	}
 	return BadRequest("", "the body does not fit the request")
 }
