@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
 		{"CountTenants", testCountTenants},
+		{"Tenants", testTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
