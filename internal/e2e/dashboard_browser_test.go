@@ -1,11 +1,18 @@
 package e2e
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +37,47 @@ func waitInPage(t *testing.T, ctx context.Context, what, script string) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// smallPNG keeps a screenshot small enough to commit: its 256 most
+// frequent colours (a page has few besides the edges of its letters), the
+// others drawn in the nearest of them, compressed hard.
+func smallPNG(b []byte) ([]byte, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	r := img.Bounds()
+	counts := map[color.RGBA]int{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	colors := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(colors, func(a, b color.RGBA) int {
+		return cmp.Or(counts[b]-counts[a], cmp.Compare(a.R, b.R), cmp.Compare(a.G, b.G), cmp.Compare(a.B, b.B))
+	})
+	var pal color.Palette
+	for _, c := range colors[:min(len(colors), 256)] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(r, pal)
+	index := map[color.RGBA]uint8{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			i, ok := index[c]
+			if !ok {
+				i = uint8(pal.Index(c))
+				index[c] = i
+			}
+			out.SetColorIndex(x, y, i)
+		}
+	}
+	var buf bytes.Buffer
+	err = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, out)
+	return buf.Bytes(), err
 }
 
 func evaluate[T any](t *testing.T, ctx context.Context, script string) T {
@@ -65,6 +113,9 @@ func TestDashboardInBrowser(t *testing.T) {
 				return
 			}
 			b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err == nil {
+				b, err = smallPNG(b)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
