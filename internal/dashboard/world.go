@@ -114,7 +114,7 @@ func (d *Dashboard) worldPage(w http.ResponseWriter, r *http.Request) {
 	}
 	done := doneMessages[q.Get("done")]
 	if what := q.Get("what"); q.Get("done") == "route" && routeCall.MatchString(what) {
-		done = what + " answered 200."
+		done = what + ": done."
 	}
 	d.renderWorld(w, r, http.StatusOK, tenant, f, done, nil)
 }
