@@ -15,8 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/partifact/mockserver/internal/apidocs"
 	"github.com/partifact/mockserver/internal/controls"
+	"github.com/partifact/mockserver/internal/dashboard"
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
@@ -82,6 +85,8 @@ type App struct {
 	log      *slog.Logger
 	recorder *recorder.Recorder
 	metrics  *metrics.Metrics
+	// dash ends its live streams when HTTP shuts down.
+	dash *dashboard.Dashboard
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
 
@@ -119,11 +124,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	a.server.RegisterOnShutdown(a.dash.Shutdown)
 	return a, nil
 }
 
 // handler builds the edge: the API modules, the sandbox controls, the docs,
-// and the services they run.
+// the dashboard, and the services they run.
 func (a *App) handler() (http.Handler, error) {
 	cfg := a.cfg
 	partlyDoc, err := spec.Load()
@@ -164,6 +170,16 @@ func (a *App) handler() (http.Handler, error) {
 	if !cfg.NoSandboxRoutes {
 		docs = append(docs, apidocs.Document{Name: sandboxDoc.Name, Path: "/openapi-sandbox.json", Raw: sandboxDoc.Raw})
 	}
+	// The dashboard's controls call the sandbox routes through the edge
+	// itself, which exists once the dashboard is mounted in it.
+	var edge http.Handler
+	a.dash, err = dashboard.New(dashboard.Config{Store: a.store, Modules: modules,
+		Sections: []dashboard.Section{dashboard.Partly()}, Docs: slices.Clone(docs),
+		NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken, Flush: a.recorder.Flush,
+		Sandbox: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) })})
+	if err != nil {
+		return nil, err
+	}
 	fallback := methods.Family(partlyDoc)
 	mountDocs, err := apidocs.Mount(docs, cfg.NoSandboxRoutes, func(w http.ResponseWriter, r *http.Request) {
 		b := fallback.Render("", &httpapi.Refusal{Kind: httpapi.UnknownRoute, Status: http.StatusNotFound})
@@ -185,12 +201,19 @@ func (a *App) handler() (http.Handler, error) {
 	for _, m := range modules {
 		a.services = append(a.services, m.Services...)
 	}
-	return httpapi.New(httpapi.Config{
+	edge, err = httpapi.New(httpapi.Config{
 		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
 		Observers: []httpapi.Observer{ctl.Observer()},
 		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken,
-		Mount: mountDocs, Fallback: fallback,
+		Mount: func(r chi.Router) error {
+			if err := mountDocs(r); err != nil {
+				return err
+			}
+			return a.dash.Mount(r)
+		},
+		Fallback: fallback,
 	})
+	return edge, err
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),

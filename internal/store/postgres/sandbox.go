@@ -178,3 +178,28 @@ func (s *Store) CountTenants(ctx context.Context) (int, error) {
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n)
 	return n, err
 }
+
+// Tenants reads the page and the count in one statement: the window's count
+// is taken before the limit cuts the rows.
+func (s *Store) Tenants(ctx context.Context, limit int) ([]store.TenantUse, int, error) {
+	if limit <= 0 {
+		n, err := s.CountTenants(ctx)
+		return nil, n, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT tenant, last_used, count(*) OVER () FROM tenants
+		ORDER BY last_used DESC, tenant COLLATE "C" LIMIT $1`, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	uses, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TenantUse, error) {
+		var u store.TenantUse
+		err := r.Scan(&u.Name, &u.LastUsed, &total)
+		utc(&u.LastUsed)
+		return u, err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return uses, total, nil
+}

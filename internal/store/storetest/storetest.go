@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CountTenants", testCountTenants},
 		{"MobilityConfig", testMobilityConfig},
 		{"ContractChecks", testContractChecks},
+		{"Tenants", testTenants},
 	}
 	tests = append(tests, partageTests...)
 	for _, tc := range tests {
@@ -1055,7 +1056,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		return tx.InsertDelivery(d)
 	})
 	a1 := store.Attempt{DeliveryID: d.ID, Number: 1, At: at(1), StatusCode: 500, Latency: 1500 * time.Microsecond,
-		Error: "HTTP 500", ResponseExcerpt: "oops"}
+		Error: "HTTP 500", ResponseExcerpt: "oops", Signature: "q1Qm9Wc4KxQ0mJb8bXw7m0yUq3oV2u2QmK2i8rWcJ0U="}
 	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past), store.ErrNotFound) // not claimed
 	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
