@@ -12,12 +12,16 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/partifact/mockserver/internal/apidocs"
 	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/mcpserver"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/recorder"
@@ -47,6 +51,11 @@ type Config struct {
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	JournalSize         int           // calls journaled per tenant; 0: none
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
+	// MCP over streamable HTTP at /mcp, served with the sandbox controls
+	// (its tools drive them): open sessions at most, and how long an idle
+	// one lives.
+	MCPMaxSessions int
+	MCPSessionIdle time.Duration
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/mockserver` with no
@@ -59,6 +68,8 @@ func DefaultConfig() Config {
 		WebhookPoll:        time.Second,
 		WebhookConcurrency: webhooks.DefaultConcurrency,
 		JournalSize:        controls.DefaultJournalSize,
+		MCPMaxSessions:     mcpserver.DefaultMaxSessions,
+		MCPSessionIdle:     mcpserver.DefaultSessionIdle,
 	}
 }
 
@@ -71,6 +82,7 @@ type App struct {
 	log      *slog.Logger
 	recorder *recorder.Recorder
 	metrics  *metrics.Metrics
+	mcp      *mcpserver.Server // nil without the sandbox routes
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
 
@@ -157,12 +169,50 @@ func (a *App) handler() (http.Handler, error) {
 	for _, m := range modules {
 		a.services = append(a.services, m.Services...)
 	}
-	return httpapi.New(httpapi.Config{
+	mount := mountDocs
+	var edge http.Handler
+	if !cfg.NoSandboxRoutes {
+		a.mcp = mcpserver.New(mcpserver.Config{
+			// The tools call the edge itself, in-process.
+			API:   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) }),
+			Store: a.store, BaseURL: a.loopbackURL, Logger: cfg.Logger,
+			MaxSessions: cfg.MCPMaxSessions, SessionIdle: cfg.MCPSessionIdle,
+			Extensions: []mcpserver.Extension{
+				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
+				mcpserver.Partly(),
+				{Name: "documents", Resources: documentResources(docs)},
+			},
+		})
+		mount = func(r chi.Router) error {
+			if err := mountDocs(r); err != nil {
+				return err
+			}
+			r.Handle(mcpserver.Path, a.mcp)
+			r.Handle(mcpserver.Path+"/*", a.mcp)
+			return nil
+		}
+	}
+	edge, err = httpapi.New(httpapi.Config{
 		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
 		Observers: []httpapi.Observer{ctl.Observer()},
 		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes,
-		Mount: mountDocs, Fallback: fallback,
+		Mount: mount, Fallback: fallback,
 	})
+	return edge, err
+}
+
+// documentResources offers the served OpenAPI documents and the docs pages
+// as MCP resources, read from the server as any client reads them.
+func documentResources(docs []apidocs.Document) []mcpserver.Resource {
+	var out []mcpserver.Resource
+	for _, d := range docs {
+		out = append(out, mcpserver.HTTPResource("openapi://"+d.Name, d.Name, "The OpenAPI document "+d.Name+", as GET "+d.Path+" serves it.", "application/json", d.Path))
+		if d.Derived30 != "" {
+			name := strings.TrimPrefix(d.Derived30, "/")
+			out = append(out, mcpserver.HTTPResource("openapi://"+name, name, "The 3.0.3 form of "+d.Name+", for generators that read only 3.0.", "application/json", d.Derived30))
+		}
+	}
+	return append(out, mcpserver.DocsResources()...)
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
@@ -176,6 +226,20 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 
 // URL is the server's base URL.
 func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+
+// loopbackURL is the server's base URL as this machine reaches it: a
+// listener on every address (":8080") answers on 127.0.0.1.
+func (a *App) loopbackURL() string {
+	host, port, err := net.SplitHostPort(a.listener.Addr().String())
+	if ip := net.ParseIP(host); err == nil && (ip == nil || ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// MCP is the server's MCP server (for `mockserver mcp`, which serves it
+// over stdio); nil with the sandbox routes off.
+func (a *App) MCP() *mcpserver.Server { return a.mcp }
 
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
@@ -212,6 +276,9 @@ func (a *App) dropIdle(ctx context.Context) error {
 // the first call's result.
 func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
+		if a.mcp != nil {
+			a.mcp.Close() // ends the MCP streams, which Shutdown would wait for
+		}
 		errs := []error{a.server.Shutdown(ctx)}
 		for i := len(a.services) - 1; i >= 0; i-- {
 			errs = append(errs, a.services[i].Stop(ctx))
