@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/httpapi"
 )
 
 const mcpUsage = `usage: mockserver mcp [flags]
@@ -53,6 +54,10 @@ func mcpCommand(args []string, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "mockserver mcp: %v\n", err)
+		return 2
+	}
+	if world != "" && !httpapi.TenantPattern.MatchString(world) {
+		fmt.Fprintf(stderr, "mockserver mcp: --world %q: a world name is 1 to 64 characters of a-z, 0-9, _ and -\n", world)
 		return 2
 	}
 
