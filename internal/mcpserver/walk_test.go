@@ -14,4 +14,3 @@ func connect(t *testing.T, a *app.App, path string) *mcptest.Client {
 	t.Helper()
 	return mcptest.Connect(t, &mcp.StreamableClientTransport{Endpoint: a.URL() + path})
 }
-
