@@ -12,13 +12,17 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,6 +260,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.sdk.ServeHTTP(w, r) // the SDK's answer: a session id is required
 		return
 	}
+	// Only an initialize request opens a session. Others without a session
+	// id (a newer protocol's discovery probe, which a client sends first)
+	// are answered by the SDK without one, and take no place under the cap.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, fmt.Sprintf("request body exceeds %d bytes", MaxRequestBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "the request body could not be read", http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !initializes(body) {
+		s.sdk.ServeHTTP(w, r)
+		return
+	}
 	se, err := s.open(world, fresh)
 	if err != nil {
 		w.Header().Set("Retry-After", strconv.Itoa(int(min(s.cfg.SessionIdle, time.Minute).Seconds())))
@@ -266,6 +288,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	se.opening = false
 	s.mu.Unlock()
+}
+
+// initializes says whether a JSON-RPC message or batch holds an
+// initialize request.
+func initializes(body []byte) bool {
+	type message struct {
+		Method string `json:"method"`
+	}
+	var one message
+	if json.Unmarshal(body, &one) == nil {
+		return one.Method == "initialize"
+	}
+	var batch []message
+	if json.Unmarshal(body, &batch) != nil {
+		return false
+	}
+	return slices.ContainsFunc(batch, func(m message) bool { return m.Method == "initialize" })
 }
 
 // worldOf reads the world from an MCP path: Path is a fresh one.
@@ -289,6 +328,7 @@ func (s *Server) open(world string, fresh bool) (*session, error) {
 	}
 	s.prune()
 	if len(s.sessions) >= s.cfg.MaxSessions {
+
 		return nil, fmt.Errorf("%d MCP sessions are open, the most this server keeps (--mcp-max-sessions); close one (DELETE with its Mcp-Session-Id) or wait for idle ones to close after %s", len(s.sessions), s.cfg.SessionIdle)
 	}
 	id := rand.Text()
@@ -310,12 +350,17 @@ func (s *Server) prune() {
 	}
 }
 
+// live says whether srv has an initialized session. A request that opens
+// none (a discovery probe, a failed initialize) leaves one the SDK is still
+// closing: it does not count.
 func live(srv *mcp.Server) bool {
 	if srv == nil {
 		return false
 	}
-	for range srv.Sessions() {
-		return true
+	for ss := range srv.Sessions() {
+		if ss.InitializeParams() != nil {
+			return true
+		}
 	}
 	return false
 }
