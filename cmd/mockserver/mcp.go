@@ -16,6 +16,7 @@ import (
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/mcpserver"
 )
 
 const mcpUsage = `usage: mockserver mcp [flags]
@@ -79,7 +80,7 @@ func mcpCommand(args []string, stderr io.Writer) int {
 	served := make(chan error, 1)
 	go func() { served <- a.Run() }()
 	// The session ends when the client closes stdin, or on a signal.
-	err = a.MCP().Run(ctx, world, &mcp.StdioTransport{})
+	err = a.MCP().Run(ctx, world, &mcp.StdioTransport{MaxLineLength: mcpserver.MaxRequestBytes})
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

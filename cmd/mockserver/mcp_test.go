@@ -10,9 +10,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/partifact/mockserver/internal/mcpserver"
 	"github.com/partifact/mockserver/internal/mcpserver/mcptest"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
@@ -118,5 +120,34 @@ func TestMCPFlags(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"mcp", "--world", "Not A World"}, &out); code != 2 || !strings.Contains(out.String(), "a world name is 1 to 64 characters") {
 		t.Errorf("a bad world: exit %d (%s)", code, out.String())
+	}
+}
+
+// A message over the limit ends the session with a message on stderr; it
+// is never buffered whole.
+func TestMCPOverStdioRefusesHugeMessages(t *testing.T) {
+	binOnce.Do(build)
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	line := append(append([]byte(`{"jsonrpc":"2.0","id":1,"method":"x","params":"`), bytes.Repeat([]byte("a"), mcpserver.MaxRequestBytes+1)...), "\"}\n"...)
+	cmd := exec.Command(binPath, "mcp")
+	cmd.Env = append(os.Environ(), "DATABASE_URL=")
+	cmd.Stdin = bytes.NewReader(line)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("still running:\n%s", stderr)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "maximum line length") {
+		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 }
