@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/mcpserver"
 	"github.com/partifact/mockserver/internal/mcpserver/mcptest"
+	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 )
 
@@ -142,13 +144,59 @@ func TestToolsAndResources(t *testing.T) {
 	}
 }
 
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// The acceptance walk over streamable HTTP, on both stores; the scenario
+// then shows where the world stands.
 func TestAcceptanceWalkOverHTTP(t *testing.T) {
-	a := apptest.Start(t, app.DefaultConfig())
-	c := connect(t, a, "/mcp")
-	r := mcptest.Walk(t, c)
-	inv := r["invoice"].(map[string]any)
-	if r["reconciled"] != true || inv["total"] != "1099.00" || inv["currency"] != "NZD" || inv["tax"] != "143.35" {
-		t.Fatalf("reconcile_invoice: %v", r)
+	for name, cfg := range map[string]func(t *testing.T) app.Config{
+		"memory": func(*testing.T) app.Config { return app.DefaultConfig() },
+		"postgres": func(t *testing.T) app.Config {
+			return apptest.Config(func(c *app.Config) { c.DatabaseURL = pgtest.New(t) })
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := apptest.Start(t, cfg(t))
+			c := connect(t, a, "/mcp")
+			r := mcptest.Walk(t, c)
+			inv := r["invoice"].(map[string]any)
+			if r["reconciled"] != true || inv["total"] != "1099.00" || inv["currency"] != "NZD" || inv["tax"] != "143.35" {
+				t.Fatalf("reconcile_invoice: %v", r)
+			}
+			res, err := c.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "scenario://current"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sc struct {
+				World  string `json:"world"`
+				Partly struct {
+					Jobs []struct {
+						ExternalID string `json:"external_id"`
+						Status     string `json:"status"`
+						Parts      []struct {
+							Status string `json:"status"`
+						} `json:"parts"`
+					} `json:"jobs"`
+					Procurements []struct {
+						Status   string `json:"status"`
+						Supplier string `json:"supplier"`
+						Subtotal string `json:"subtotal"`
+					} `json:"procurements"`
+				} `json:"partly"`
+				Webhooks struct {
+					Deliveries []any `json:"deliveries"`
+				} `json:"webhooks"`
+			}
+			if err := json.Unmarshal([]byte(res.Contents[0].Text), &sc); err != nil {
+				t.Fatal(err)
+			}
+			jobs, procs := sc.Partly.Jobs, sc.Partly.Procurements
+			if !strings.HasPrefix(sc.World, "mcp-") || len(jobs) != 1 || jobs[0].ExternalID != seed.DemoJobExternalID || jobs[0].Status != "parts_ordered" ||
+				len(jobs[0].Parts) != 2 || jobs[0].Parts[0].Status != "ordered" || len(procs) != 1 || procs[0].Status != "order_confirmed" ||
+				procs[0].Supplier != "Christchurch Toyota Parts" || procs[0].Subtotal != "955.65" || sc.Webhooks.Deliveries == nil {
+				t.Fatalf("scenario://current: %s", res.Contents[0].Text)
+			}
+		})
 	}
 }
 
@@ -478,6 +526,13 @@ func TestPaths(t *testing.T) {
 	}
 	if status, _ := post(t, a, http.MethodGet, "/mcp", "", nil, nil); status != http.StatusBadRequest {
 		t.Errorf("GET /mcp without a session: %d", status)
+	}
+	huge := map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": strings.Repeat("a", mcpserver.MaxRequestBytes)}
+	if status, b := post(t, a, http.MethodPost, "/mcp", "", http.Header{"Accept": {"application/json, text/event-stream"}}, huge); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a request over %d bytes: %d %s", mcpserver.MaxRequestBytes, status, b)
+	}
+	if n := a.MCP().Sessions(); n != 1 {
+		t.Errorf("%d sessions open, want the one of team-a", n)
 	}
 }
 
