@@ -268,6 +268,8 @@ func TestEveryTool(t *testing.T) {
 		many[i] = map[string]any{"description": "part"}
 	}
 	c.Fail(t, "add_parts", map[string]any{"job": job, "parts": many}, mcpserver.CodeInvalidInput)
+	c.Fail(t, "add_parts", map[string]any{"job": job, "parts": nil}, mcpserver.CodeInvalidInput)
+	c.Fail(t, "add_parts", map[string]any{"job": job, "parts": []map[string]any{{"description": "x", "quantity": 0}}}, mcpserver.CodeInvalidInput)
 
 	// recommend_basket: all three conditions for the bumper, the grille by description.
 	b := c.OK(t, "recommend_basket", map[string]any{"job": job, "offers_per_part": 10})

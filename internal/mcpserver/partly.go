@@ -59,7 +59,7 @@ func Partly() Extension {
 					{"description": "Headlamp assembly, left", "part_number": seed.HeadlampLHPN, "quantity": 1},
 				}),
 				Bound("job", 1, 200), Bound("parts", 1, 200), Bound("parts/items/description", 1, 200), Bound("parts/items/part_number", 1, 200),
-				Range("parts/items/quantity", 0, 10000),
+				Range("parts/items/quantity", 1, 10000),
 				Changes("Add parts", false, false)),
 			NewTool("recommend_basket", "Price a job's parts still to buy: offers per part, cheapest first, and the one supplier covering most parts for least.", Hints{
 				"not_found": "no job with that external id in this world; open it with open_repair_job",

@@ -91,6 +91,8 @@ func Bound(path string, minimum, maximum int) ToolOption {
 		if p.Type == "string" || len(p.Types) > 0 && p.Types[len(p.Types)-1] == "string" {
 			p.MinLength, p.MaxLength = lo, hi
 		} else {
+			// A bounded list is given as a list, never as null.
+			p.Type, p.Types = "array", nil
 			p.MinItems, p.MaxItems = lo, hi
 		}
 	}
