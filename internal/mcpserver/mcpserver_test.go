@@ -625,3 +625,21 @@ func TestWebhooks(t *testing.T) {
 		t.Errorf("filtered deliveries: %v", ds)
 	}
 }
+
+// Closing the server ends open sessions and their streams of server
+// messages, which the HTTP shutdown would otherwise wait for.
+func TestCloseWithOpenSessions(t *testing.T) {
+	a := apptest.Start(t, app.DefaultConfig())
+	c := connect(t, a, "/mcp")
+	c.OK(t, "get_started", nil)
+	named := connect(t, a, "/mcp/team-a")
+	named.OK(t, "get_started", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Close(ctx); err != nil {
+		t.Fatalf("close with open sessions: %v", err)
+	}
+	if _, err := c.CallTool(context.Background(), &mcp.CallToolParams{Name: "get_started", Arguments: map[string]any{}}); err == nil {
+		t.Fatal("a call after close succeeded")
+	}
+}
