@@ -643,3 +643,29 @@ func TestCloseWithOpenSessions(t *testing.T) {
 		t.Fatal("a call after close succeeded")
 	}
 }
+
+// Lists in outputs are capped, with their counts.
+func TestListsAreCapped(t *testing.T) {
+	a := apptest.Start(t, app.DefaultConfig())
+	c := connect(t, a, "/mcp")
+	parts := make([]map[string]any, mcpserver.MaxListItems+10)
+	for i := range parts {
+		parts[i] = map[string]any{"description": "Front bumper cover", "part_number": seed.BumperCoverPN}
+	}
+	c.OK(t, "open_repair_job", map[string]any{"job": "MANY-1"})
+	added := c.OK(t, "add_parts", map[string]any{"job": "MANY-1", "parts": parts})
+	if len(added["added"].([]any)) != mcpserver.MaxListItems || added["added_count"] != float64(len(parts)) {
+		t.Errorf("add_parts: %d listed, count %v", len(added["added"].([]any)), added["added_count"])
+	}
+	b := c.OK(t, "recommend_basket", map[string]any{"job": "MANY-1"})
+	rec := b["recommended"].(map[string]any)
+	if len(b["parts"].([]any)) != mcpserver.MaxListItems || b["part_count"] != float64(len(parts)) ||
+		len(rec["offer_ids"].([]any)) != len(parts) || len(b["parts"].([]any)[0].(map[string]any)["offers"].([]any)) != 3 {
+		t.Errorf("recommend_basket: %d parts listed, count %v, %d offers recommended", len(b["parts"].([]any)), b["part_count"], len(rec["offer_ids"].([]any)))
+	}
+	// The recommendation is one order, whatever the listing shows.
+	placed := c.OK(t, "place_procurement", map[string]any{"job": "MANY-1", "offer_ids": rec["offer_ids"]})
+	if p := placed["procurement"].(map[string]any); len(p["lines"].([]any)) != mcpserver.MaxListItems || p["line_count"] != float64(len(parts)) {
+		t.Errorf("place_procurement: %d lines listed, count %v", len(p["lines"].([]any)), p["line_count"])
+	}
+}

@@ -517,7 +517,7 @@ type supplierOut struct {
 type recommendationOut struct {
 	SupplierID        string   `json:"supplier_id"`
 	Supplier          string   `json:"supplier"`
-	OfferIDs          []string `json:"offer_ids" jsonschema:"pass these to place_procurement"`
+	OfferIDs          []string `json:"offer_ids" jsonschema:"pass these to place_procurement (200 at most, one order's worth)"`
 	PartsCovered      int      `json:"parts_covered"`
 	PartsPriced       int      `json:"parts_priced" jsonschema:"parts with any offer after the filters"`
 	EstimatedSubtotal string   `json:"estimated_subtotal" jsonschema:"one of each; the procurement prices the quantities"`
@@ -616,13 +616,17 @@ func recommendBasket(ctx context.Context, w *World, in basketIn) (basketOut, err
 	best, pk := ranked[0], picks[ranked[0]]
 	rec := &recommendationOut{SupplierID: best.String(), Supplier: suppliers[best].Name, OfferIDs: []string{},
 		PartsCovered: len(pk.offers), PartsPriced: len(partIDs), EstimatedSubtotal: money(pk.cents), LeadTimeDays: pk.lead}
-	for _, o := range pk.offers[:min(len(pk.offers), MaxListItems)] {
+	for _, o := range pk.offers[:min(len(pk.offers), maxOffersPerProcurement)] {
 		rec.OfferIDs = append(rec.OfferIDs, o.ID.String())
 	}
 	out.Recommended = rec
 	out.Next = "place_procurement for job " + in.Job + " with recommended.offer_ids (one supplier per procurement)"
 	return out, nil
 }
+
+// maxOffersPerProcurement is the most offers one procurement takes (the
+// wire's limit), so a recommendation is always one order.
+const maxOffersPerProcurement = 200
 
 // cents reads a two-place decimal amount ("549.50").
 func cents(s string) (int64, error) {
