@@ -23,7 +23,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,8 +57,9 @@ type Config struct {
 	// Extensions are what the sandbox and each API module add: tools,
 	// resources, their part of scenario://current.
 	Extensions []Extension
-	// MaxSessions caps open HTTP sessions (0: DefaultMaxSessions);
-	// SessionIdle closes idle ones (0: DefaultSessionIdle).
+	// MaxSessions caps open HTTP sessions (0: none opens; stdio is not
+	// capped); SessionIdle closes those idle this long (0: never). The
+	// defaults are DefaultMaxSessions and DefaultSessionIdle.
 	MaxSessions int
 	SessionIdle time.Duration
 	Logger      *slog.Logger
@@ -111,12 +111,6 @@ type session struct {
 
 // New builds the server.
 func New(cfg Config) *Server {
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = DefaultMaxSessions
-	}
-	if cfg.SessionIdle <= 0 {
-		cfg.SessionIdle = DefaultSessionIdle
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -280,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	se, err := s.open(world, fresh)
 	if err != nil {
-		w.Header().Set("Retry-After", strconv.Itoa(int(min(s.cfg.SessionIdle, time.Minute).Seconds())))
+		w.Header().Set("Retry-After", "60")
 		rpcError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
@@ -329,7 +323,7 @@ func (s *Server) open(world string, fresh bool) (*session, error) {
 	s.prune()
 	if len(s.sessions) >= s.cfg.MaxSessions {
 
-		return nil, fmt.Errorf("%d MCP sessions are open, the most this server keeps (--mcp-max-sessions); close one (DELETE with its Mcp-Session-Id) or wait for idle ones to close after %s", len(s.sessions), s.cfg.SessionIdle)
+		return nil, fmt.Errorf("%d MCP sessions are open, the most this server keeps (--mcp-max-sessions); close one (DELETE with its Mcp-Session-Id) or wait for idle ones to close (--mcp-session-idle %s)", len(s.sessions), s.cfg.SessionIdle)
 	}
 	id := rand.Text()
 	if fresh {
