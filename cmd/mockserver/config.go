@@ -108,17 +108,6 @@ func (v intValue) Set(s string) error {
 	return nil
 }
 
-type positiveInt struct{ intValue }
-
-func (v positiveInt) Set(s string) error {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return fmt.Errorf("want a whole number, 1 or more")
-	}
-	*v.p = n
-	return nil
-}
-
 // boolValue is a bool flag (--sandbox-routes=false); inverted, it sets
 // a field that says the opposite (NoSandboxRoutes).
 type boolValue struct {

@@ -58,8 +58,8 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(boolValue{&cfg.NoSandboxRoutes, true}, "sandbox-routes", "SANDBOX_ROUTES", "serve the /__ sandbox controls; false shows only the contracts")
 	f.bind(intValue{&cfg.JournalSize}, "journal-size", "JOURNAL_SIZE", "calls kept in each tenant's /__journal, 0 none")
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
-	f.bind(positiveInt{intValue{&cfg.MCPMaxSessions}}, "mcp-max-sessions", "MCP_MAX_SESSIONS", "MCP sessions open at once at /mcp")
-	f.bind(positiveDuration{durationValue{&cfg.MCPSessionIdle}}, "mcp-session-idle", "MCP_SESSION_IDLE", "close an MCP session after this long without a request")
+	f.bind(intValue{&cfg.MCPMaxSessions}, "mcp-max-sessions", "MCP_MAX_SESSIONS", "MCP sessions open at once at /mcp, 0 none")
+	f.bind(durationValue{&cfg.MCPSessionIdle}, "mcp-session-idle", "MCP_SESSION_IDLE", "close an MCP session after this long without a request, 0 never")
 	return f
 }
 

@@ -560,6 +560,17 @@ func TestSessionCap(t *testing.T) {
 	connect(t, a, "/mcp").OK(t, "get_started", nil)
 }
 
+// A cap of 0 opens no session: MCP over HTTP is off, the sandbox routes on.
+func TestNoSessions(t *testing.T) {
+	a := apptest.Start(t, apptest.Config(func(c *app.Config) { c.MCPMaxSessions = 0 }))
+	if status, _, b := rawInit(t, a, "/mcp"); status != http.StatusServiceUnavailable || !strings.Contains(string(b), "0 MCP sessions are open") {
+		t.Fatalf("a session with a cap of 0: %d %s", status, b)
+	}
+	if status, _ := post(t, a, http.MethodPost, "/__reset", "", nil, nil); status != 200 {
+		t.Fatalf("the sandbox routes: %d", status)
+	}
+}
+
 func TestIdleSessionsClose(t *testing.T) {
 	a := apptest.Start(t, apptest.Config(func(c *app.Config) { c.MCPSessionIdle = 500 * time.Millisecond }))
 	c := connect(t, a, "/mcp")
