@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -25,10 +27,12 @@ func main() {
 // commands are the subcommands besides serving (which needs none).
 var commands = map[string]func(args []string, stderr io.Writer) int{
 	"healthcheck": healthcheck,
+	"mcp":         mcpCommand,
 }
 
 const usage = `usage: mockserver [flags]
        mockserver healthcheck [--addr ADDR]
+       mockserver mcp [flags]   (MCP over stdio; mockserver mcp --help)
 
 Serves the mock APIs. Every flag can also be set by the environment
 variable named beside it; a flag given wins over its variable. Flags:
@@ -57,6 +61,8 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
 	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up)")
 	f.bind(positiveDuration{durationValue{&cfg.ServiceMobilityTimeout}}, "servicemobility-timeout", "SERVICEMOBILITY_TIMEOUT", "how long the ServiceMobility stand-in waits for the implementer's whole answer")
+	f.bind(intValue{&cfg.MCPMaxSessions}, "mcp-max-sessions", "MCP_MAX_SESSIONS", "MCP sessions open at once at /mcp, 0 none")
+	f.bind(durationValue{&cfg.MCPSessionIdle}, "mcp-session-idle", "MCP_SESSION_IDLE", "close an MCP session after this long without a request, 0 never")
 	return f
 }
 
@@ -64,7 +70,7 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, ok := commands[args[0]]
 		if !ok {
-			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: healthcheck; run with no command to serve)\n", args[0])
+			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: %s; run with no command to serve)\n", args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
 			return 2
 		}
 		return cmd(args[1:], stderr)
