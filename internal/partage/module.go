@@ -117,11 +117,8 @@ func (family) Render(_ string, err error) httpapi.Answer {
 	var e *Error
 	switch {
 	case errors.As(err, &inj):
-		status := inj.Status
-		if status == 0 {
-			status, _ = strconv.Atoi(inj.ErrorType)
-		}
-		msgs := []string{"Internal application error (an injected fault)."}
+		status, _ := strconv.Atoi(inj.ErrorType) // ResolveFault made it a status the operation declares
+		msgs := []string{injectedMessages[status]}
 		if list, ok := inj.ErrorFields["errors"].([]any); ok && len(list) > 0 {
 			msgs = msgs[:0]
 			for _, m := range list {
@@ -142,14 +139,15 @@ func (family) Render(_ string, err error) httpapi.Answer {
 		case httpapi.Internal:
 			e = ErrorOf(err)
 		default:
-			msgs := []string{}
+			// invalidFormat puts the heading before each problem.
+			var problems []string
 			for _, p := range ref.Problems {
-				msgs = append(msgs, fmt.Sprintf("Invalid request format. %s: %s.", p.Path, p.Message))
+				problems = append(problems, fmt.Sprintf("%s: %s.", p.Path, p.Message))
 			}
-			if len(msgs) == 0 {
-				msgs = append(msgs, "Invalid request format. "+ref.Message+".")
+			if len(problems) == 0 {
+				problems = append(problems, ref.Message+".")
 			}
-			e = invalidFormat(msgs...)
+			e = invalidFormat(problems...)
 		}
 	default:
 		e = ErrorOf(err)
@@ -173,11 +171,25 @@ func (f family) Variants(op string) []string {
 	return out
 }
 
-// ResolveFault accepts the statuses op declares, by variant or by status
-// (a status it does not declare answers 500), with an optional list of
-// messages in fields.errors.
+// injectedMessages are what an injected fault says when its fields give
+// no messages: the family's own words for the status, so that a client
+// sees what a real answer of that status looks like.
+var injectedMessages = map[int]string{
+	StatusUnauthorized:  ErrInvalidToken.Messages[0],
+	StatusInvalidQuote:  "Invalid quote (an injected fault).",
+	StatusInvalidFormat: "Invalid request format (an injected fault).",
+	StatusInternal:      "Internal application error (an injected fault).",
+}
+
+// ResolveFault accepts the statuses op declares, by variant or by status,
+// with an optional list of messages in fields.errors. The variant is the
+// status, so both given must agree; a status the operation does not
+// declare (the API answers no 503) becomes its 500.
 func (f family) ResolveFault(op string, ft *store.Fault) error {
 	variants := f.Variants(op)
+	if ft.ErrorType != "" && ft.Status != 0 && ft.ErrorType != strconv.Itoa(ft.Status) {
+		return httpapi.BadInput("/status", "the variant is the status: give one of error and status, or the same")
+	}
 	if ft.ErrorType == "" {
 		ft.ErrorType = strconv.Itoa(ft.Status)
 		if !slices.Contains(variants, ft.ErrorType) {
@@ -187,10 +199,12 @@ func (f family) ResolveFault(op string, ft *store.Fault) error {
 	if !slices.Contains(variants, ft.ErrorType) {
 		return httpapi.BadInput("/error", op+" answers errors with "+strings.Join(variants, ", "))
 	}
+	ft.Status, _ = strconv.Atoi(ft.ErrorType)
 	for k, v := range ft.ErrorFields {
 		list, ok := v.([]any)
-		if k != "errors" || !ok || slices.ContainsFunc(list, func(m any) bool { _, s := m.(string); return !s }) {
-			return httpapi.BadInput("/fields", `the only field is "errors", a list of messages`)
+		if k != "errors" || !ok || len(list) == 0 || len(list) > MaxMessages ||
+			slices.ContainsFunc(list, func(m any) bool { s, ok := m.(string); return !ok || s == "" }) {
+			return httpapi.BadInput("/fields", fmt.Sprintf(`the only field is "errors", a list of 1 to %d messages`, MaxMessages))
 		}
 	}
 	return nil
