@@ -29,10 +29,14 @@ const (
 type body map[string]any
 
 // parseBody reads a request body: empty means {}, anything else must be one
-// JSON object.
+// JSON object, in UTF-8 (encoding/json would quietly turn bytes that are not
+// into U+FFFD, and keep text the client never sent).
 func parseBody(raw []byte) (body, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return body{}, nil
+	}
+	if !utf8.Valid(raw) {
+		return nil, invalidFormat("The body is not valid UTF-8.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

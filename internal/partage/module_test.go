@@ -88,3 +88,12 @@ func TestInjectedFaults(t *testing.T) {
 		t.Errorf("variants %v", got)
 	}
 }
+
+// TestBodyMustBeUTF8: bytes that are not UTF-8 are refused, not read as
+// U+FFFD.
+func TestBodyMustBeUTF8(t *testing.T) {
+	_, err := DecodeNoteRequest([]byte("{\"note\":{\"content\":\"\xff\"}}"))
+	if e := ErrorOf(err); err == nil || e.Status != StatusInvalidFormat || e.Messages[0] != "Invalid request format. The body is not valid UTF-8." {
+		t.Fatalf("got %v", err)
+	}
+}
