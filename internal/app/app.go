@@ -26,10 +26,16 @@ import (
 
 // Config is the server's whole configuration.
 type Config struct {
-	Addr        string        // listen address, e.g. ":8080" or "127.0.0.1:0"
-	DatabaseURL string        // empty: the in-memory store
-	TenantIdle  time.Duration // drop worlds idle this long (0: never)
-	Logger      *slog.Logger
+	Addr        string // listen address, e.g. ":8080" or "127.0.0.1:0"
+	DatabaseURL string // empty: the in-memory store
+	// Start-up against Postgres: each connection attempt is bounded by
+	// DatabaseConnectTimeout (also used for every later connection the pool
+	// opens), and start-up gives up after DatabaseConnectAttempts (0: the
+	// defaults, postgres.DefaultConnectTimeout and DefaultConnectAttempts).
+	DatabaseConnectTimeout  time.Duration
+	DatabaseConnectAttempts int
+	TenantIdle              time.Duration // drop worlds idle this long (0: never)
+	Logger                  *slog.Logger
 
 	// Webhooks: the retry schedule on the tenant's clock (nil: the
 	// default), hosts allowed beside loopback, the fallback poll interval
@@ -106,12 +112,20 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
-// else the in-memory store.
+// else the in-memory store, and says which it chose (never the credentials).
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
-	if cfg.DatabaseURL != "" {
-		return postgres.Open(ctx, cfg.DatabaseURL)
+	if cfg.DatabaseURL == "" {
+		cfg.Logger.Info("store", "kind", "memory")
+		return memory.New(), nil
 	}
-	return memory.New(), nil
+	st, err := postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Options{
+		ConnectTimeout: cfg.DatabaseConnectTimeout, ConnectAttempts: cfg.DatabaseConnectAttempts, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	host, db := st.Target()
+	cfg.Logger.Info("store", "kind", "postgres", "host", host, "database", db)
+	return st, nil
 }
 
 // URL is the server's base URL.
