@@ -36,7 +36,7 @@ func (s *sandbox) coverage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, false, methods.BadRequest("/query/format", "json or junit"))
 		return
 	}
-	if err := s.rec.Flush(r.Context()); err != nil {
+	if err := s.rec.FlushTenant(r.Context(), Tenant(r)); err != nil {
 		writeError(w, r, false, err)
 		return
 	}

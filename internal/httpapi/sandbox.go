@@ -199,7 +199,7 @@ func (t teeBody) Read(p []byte) (int, error) {
 func (s *sandbox) reset(w http.ResponseWriter, r *http.Request) {
 	// Buffered journal entries and counts belong to the world being
 	// replaced: write them there first so none lands in the fresh one.
-	if err := s.rec.Flush(r.Context()); err != nil {
+	if err := s.rec.FlushTenant(r.Context(), Tenant(r)); err != nil {
 		writeError(w, r, false, err)
 		return
 	}
@@ -252,7 +252,7 @@ func (s *sandbox) clockSet(w http.ResponseWriter, r *http.Request) {
 	}
 	// Journal times are stamped with the offset read at flush time: flush
 	// before the offset moves.
-	if err := s.rec.Flush(r.Context()); err != nil {
+	if err := s.rec.FlushTenant(r.Context(), Tenant(r)); err != nil {
 		writeError(w, r, false, err)
 		return
 	}
@@ -357,7 +357,7 @@ func (s *sandbox) journalList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, false, err)
 		return
 	}
-	if err := s.rec.Flush(r.Context()); err != nil {
+	if err := s.rec.FlushTenant(r.Context(), Tenant(r)); err != nil {
 		writeError(w, r, false, err)
 		return
 	}
@@ -391,7 +391,7 @@ func intParam(v string, lo, hi int, path string) (int, error) {
 }
 
 func (s *sandbox) journalDelete(w http.ResponseWriter, r *http.Request) {
-	if err := s.rec.Flush(r.Context()); err != nil {
+	if err := s.rec.FlushTenant(r.Context(), Tenant(r)); err != nil {
 		writeError(w, r, false, err)
 		return
 	}

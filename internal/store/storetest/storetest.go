@@ -60,6 +60,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Sink", testSink},
 		{"Faults", testFaults},
 		{"Journal", testJournal},
+		{"JournalTenantClock", testJournalTenantClock},
+		{"JournalText", testJournalText},
 		{"Coverage", testCoverage},
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
@@ -658,7 +660,7 @@ func testResetTenant(t *testing.T, s store.Store) {
 			return tx.SetClockOffset(time.Hour)
 		})
 	}
-	if err := s.AppendJournal(ctx, "reset", []store.JournalEntry{{ID: uuid.New(), Method: "m", Status: 200}}, 10); err != nil {
+	if err := s.Record(ctx, "reset", store.Recording{Journal: []store.JournalEntry{{ID: uuid.New(), Method: "m", Status: 200}}, Keep: 10}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ResetTenant(ctx, "reset"); err != nil {
@@ -691,7 +693,7 @@ func testDropIdleTenants(t *testing.T, s store.Store) {
 	job := newJob(seed.RepairerOrgID, "D", at(1))
 	update(t, s, "idle-a", func(tx store.Tx) error { return tx.InsertJob(job) })
 	view(t, s, "idle-b", func(store.Tx) error { return nil })
-	if err := s.AddCoverage(ctx, "idle-c", map[string]int{"k": 1}); err != nil {
+	if err := s.Record(ctx, "idle-c", store.Recording{Coverage: map[string]int{"k": 1}}); err != nil {
 		t.Fatal(err)
 	}
 	dropped := must(s.DropIdleTenants(ctx, time.Now().Add(-time.Hour))).get(t)
@@ -1196,21 +1198,21 @@ func testJournal(t *testing.T, s store.Store) {
 	for i := range 6 {
 		es = append(es, entry(i, []string{"repairer.jobs.get", "repairer.jobs.insert"}[i%2], []int{200, 404}[i/3]))
 	}
-	if err := s.AppendJournal(ctx, "journal", es[:4], 5); err != nil {
-		t.Fatal(err)
+	record := func(entries []store.JournalEntry, keep int) {
+		t.Helper()
+		if err := s.Record(ctx, "journal", store.Recording{Journal: entries, Keep: keep}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.AppendJournal(ctx, "journal", es[4:], 5); err != nil {
-		t.Fatal(err)
-	}
+	record(es[:4], 5)
+	record(es[4:], 5)
 	equal(t, "newest 5, oldest first", must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t), es[1:])
 	equal(t, "limit keeps the newest", must(s.Journal(ctx, "journal", store.JournalFilter{Limit: 2})).get(t), es[4:])
 	equal(t, "by method", must(s.Journal(ctx, "journal", store.JournalFilter{Method: "repairer.jobs.get"})).get(t),
 		[]store.JournalEntry{es[2], es[4]})
 	equal(t, "by status", must(s.Journal(ctx, "journal", store.JournalFilter{Status: 404})).get(t), es[3:])
 	equal(t, "other tenant", len(must(s.Journal(ctx, "journal-other", store.JournalFilter{})).get(t)), 0)
-	if err := s.AppendJournal(ctx, "journal", es[:1], -1); err != nil { // keep < 0: no trimming
-		t.Fatal(err)
-	}
+	record(es[:1], -1) // keep < 0: no trimming
 	equal(t, "untrimmed", len(must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t)), 6)
 	if err := s.ClearJournal(ctx, "journal"); err != nil {
 		t.Fatal(err)
@@ -1218,12 +1220,44 @@ func testJournal(t *testing.T, s store.Store) {
 	equal(t, "cleared", len(must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t)), 0)
 }
 
+// testJournalTenantClock: entries come in on the wall clock and are kept
+// on the tenant's.
+func testJournalTenantClock(t *testing.T, s store.Store) {
+	update(t, s, "journal-clock", func(tx store.Tx) error { return tx.SetClockOffset(90 * time.Minute) })
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), Method: "m", Status: 200}
+	if err := s.Record(ctx, "journal-clock", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := must(s.Journal(ctx, "journal-clock", store.JournalFilter{})).get(t)
+	equal(t, "time on the tenant clock", got[0].Time, at(91))
+}
+
+// testJournalText: text Postgres cannot hold (a NUL, invalid UTF-8) is kept
+// as store.CleanText makes it, by both stores alike, and found by the same
+// filter; bodies keep every byte.
+func testJournalText(t *testing.T, s store.Store) {
+	dirty := "repairer.jobs.get\x00\xff"
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), RequestID: "r\x00", Method: dirty, Status: 404,
+		RequestBody: []byte("{\"a\":\"\x00\xff\"}"), ResponseBody: []byte{0, 1, 2}}
+	if err := s.Record(ctx, "journal-text", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10,
+		Coverage: map[string]int{dirty + " 200": 1, "repairer.jobs.get\uFFFD\uFFFD 200": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	want := e
+	want.Method, want.RequestID = "repairer.jobs.get\uFFFD\uFFFD", "r\uFFFD"
+	equal(t, "kept clean", must(s.Journal(ctx, "journal-text", store.JournalFilter{})).get(t), []store.JournalEntry{want})
+	equal(t, "found by the dirty name", len(must(s.Journal(ctx, "journal-text", store.JournalFilter{Method: dirty})).get(t)), 1)
+	equal(t, "coverage keys cleaned and merged", must(s.Coverage(ctx, "journal-text")).get(t),
+		map[string]int{"repairer.jobs.get\uFFFD\uFFFD 200": 2})
+	equal(t, "CleanText of clean text", store.CleanText("repairer.jobs.get"), "repairer.jobs.get")
+}
+
 func testCoverage(t *testing.T, s store.Store) {
 	equal(t, "empty", must(s.Coverage(ctx, "coverage")).get(t), map[string]int{})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if err := s.AddCoverage(ctx, "coverage", map[string]int{"repairer.jobs.get 200": 2, "repairer.jobs.get not_found": 1}); err != nil {
+			if err := s.Record(ctx, "coverage", store.Recording{Coverage: map[string]int{"repairer.jobs.get 200": 2, "repairer.jobs.get not_found": 1}}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -1232,6 +1266,14 @@ func testCoverage(t *testing.T, s store.Store) {
 	equal(t, "summed", must(s.Coverage(ctx, "coverage")).get(t),
 		map[string]int{"repairer.jobs.get 200": 8, "repairer.jobs.get not_found": 4})
 	equal(t, "other tenant", must(s.Coverage(ctx, "coverage-other")).get(t), map[string]int{})
+	// Journal and coverage of one call land together.
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), Method: "repairer.jobs.get", Status: 200}
+	if err := s.Record(ctx, "coverage-both", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10,
+		Coverage: map[string]int{"repairer.jobs.get 200": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "journal", len(must(s.Journal(ctx, "coverage-both", store.JournalFilter{})).get(t)), 1)
+	equal(t, "coverage", must(s.Coverage(ctx, "coverage-both")).get(t), map[string]int{"repairer.jobs.get 200": 1})
 }
 
 func insertProcurementAged(t *testing.T, s store.Store, tenant string, status string, age time.Duration) uuid.UUID {
