@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/logx"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/recorder"
 	"github.com/partifact/mockserver/internal/spec"
@@ -160,25 +161,33 @@ func (a *App) Run() error {
 	return nil
 }
 
-// loop runs fn every interval until Close, each run bounded in time; errors
-// are logged, and the next tick tries again.
+// loop runs fn every interval until Close, each run bounded in time. After
+// a failure (the store is down) the next run waits twice as long each time,
+// up to loopBackoffMax, and the log says so once per logx.DefaultInterval.
 func (a *App) loop(interval time.Duration, what string, fn func(context.Context) error) {
 	defer a.wg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	log := logx.NewLimited(a.log, 0)
+	wait := interval
 	for {
 		select {
 		case <-a.stop:
 			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := fn(ctx); err != nil {
-				a.log.Warn(what, "error", err)
-			}
-			cancel()
+		case <-time.After(wait):
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := fn(ctx)
+		cancel()
+		if err == nil {
+			wait = interval
+			continue
+		}
+		wait = min(max(2*wait, interval), max(loopBackoffMax, interval))
+		log.Warn(what, "error", err, "retry_in", wait)
 	}
 }
+
+// loopBackoffMax bounds the wait of a background loop whose runs fail.
+const loopBackoffMax = 30 * time.Second
 
 // dropIdle drops idle tenants; they are seeded again on next use.
 func (a *App) dropIdle(ctx context.Context) error {

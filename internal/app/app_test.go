@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/pgtest"
+	"github.com/partifact/mockserver/internal/seed"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -120,5 +122,69 @@ func TestStartsWhenPostgresComesUpLate(t *testing.T) {
 	}
 	if strings.Contains(out, "not-logged") {
 		t.Fatalf("the password was logged:\n%s", out)
+	}
+}
+
+// TestPostgresOutage: while Postgres is down the background loops back off
+// and each says so once per interval, not once per pass; calls answered
+// while it was down are journaled once it is back.
+func TestPostgresOutage(t *testing.T) {
+	t.Parallel()
+	p := pgtest.NewProxy(t, pgtest.New(t))
+	p.Up()
+	logs := newLogBuffer()
+	a := apptest.Start(t, app.Config{DatabaseURL: p.URL(), Logger: logs.logger(), DatabaseConnectTimeout: time.Second,
+		WebhookPoll: 5 * time.Millisecond, SupplierAutoConfirm: time.Millisecond, TenantIdle: time.Hour})
+	get := func(path string) int {
+		req, _ := http.NewRequest(http.MethodPost, a.URL()+path, strings.NewReader(`{}`))
+		req.Header.Set("x-mock-tenant", "outage")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+seed.RepairerAPIKey)
+		req.Header.Set("Partly-Integration-ID", seed.RepairerIntegrationID.String())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("/api/2026-01/businesses.list"); code != http.StatusOK {
+		t.Fatalf("before the outage: %d", code)
+	}
+	before := len(logs.String())
+	p.Down()
+	// Two seconds down: at a 5 ms poll, an unthrottled dispatcher would
+	// log hundreds of lines.
+	for range 20 {
+		if code := get("/api/2026-01/businesses.list"); code != http.StatusInternalServerError {
+			t.Fatalf("while down: %d", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	during := logs.String()[before:]
+	for _, msg := range []string{`msg="claim deliveries"`, `msg="supplier auto-confirm"`, `msg="journal and coverage not written yet: will retry"`} {
+		if n := strings.Count(during, msg); n != 1 {
+			t.Errorf("%s logged %d times in 2 s down, want once:\n%s", msg, n, during)
+		}
+	}
+	p.Up()
+	// The calls answered while down reach the journal once it is back.
+	for {
+		req, _ := http.NewRequest(http.MethodGet, a.URL()+"/__journal", nil)
+		req.Header.Set("x-mock-tenant", "outage")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Items []struct{ Status int } }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode == http.StatusOK {
+			if len(body.Items) != 21 {
+				t.Fatalf("journal after the outage: %d entries, want 21", len(body.Items))
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/partifact/mockserver/internal/logx"
 	"github.com/partifact/mockserver/internal/store"
 )
 
@@ -57,7 +58,7 @@ type Config struct {
 type Dispatcher struct {
 	cfg   Config
 	lease time.Duration
-	log   *slog.Logger
+	log   *logx.Limited
 
 	stop     chan struct{}
 	loopDone chan struct{}
@@ -91,7 +92,7 @@ func New(cfg Config) *Dispatcher {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{
-		cfg: cfg, log: cfg.Logger.With("component", "webhooks"),
+		cfg: cfg, log: logx.NewLimited(cfg.Logger.With("component", "webhooks"), 0),
 		// Long enough for an attempt to time out and be recorded.
 		lease: cfg.Sender.timeout + 20*time.Second,
 		stop:  make(chan struct{}), loopDone: make(chan struct{}),
@@ -132,12 +133,24 @@ func (d *Dispatcher) loop() {
 	poll := time.NewTicker(d.cfg.Poll)
 	defer poll.Stop()
 	wake := d.cfg.Store.Wakeups()
+	failures := 0
 	for {
 		if free := cap(slots) - len(slots); free > 0 {
 			claimed, err := d.cfg.Store.ClaimDeliveries(d.sendCtx, free, d.lease)
 			if err != nil {
-				d.log.Warn("claim deliveries", "error", err)
+				// The store is failing (Postgres down): wait longer each
+				// time, whatever wakes us, rather than ask again at every
+				// poll and kick.
+				failures++
+				d.log.Warn("claim deliveries", "error", err, "retry_in", errorBackoff(failures))
+				select {
+				case <-d.stop:
+					return
+				case <-time.After(errorBackoff(failures)):
+				}
+				continue
 			}
+			failures = 0
 			for _, del := range claimed {
 				slots <- struct{}{}
 				d.workers.Add(1)
@@ -151,7 +164,7 @@ func (d *Dispatcher) loop() {
 					}
 				}()
 			}
-			if err == nil && len(claimed) == free {
+			if len(claimed) == free {
 				// There may be more due: claim again once a slot frees.
 				select {
 				case <-d.stop:
@@ -232,6 +245,12 @@ func (d *Dispatcher) attempt(del store.Delivery) {
 		}
 		d.cfg.OnAttempt(outcome)
 	}
+}
+
+// errorBackoff is the wait after the nth store failure in a row: 100 ms,
+// doubling, at most 5 s.
+func errorBackoff(n int) time.Duration {
+	return min(100*time.Millisecond<<min(n-1, 16), 5*time.Second)
 }
 
 // backoff is the wait after failed attempt n (1-based).
