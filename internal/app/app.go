@@ -39,12 +39,20 @@ type Config struct {
 	Logger                  *slog.Logger
 
 	// Webhooks: the retry schedule on the tenant's clock (nil: the
-	// default), hosts allowed beside loopback, the fallback poll interval
-	// and how many deliveries are sent at once (0: the defaults).
-	WebhookBackoff     []time.Duration
-	WebhookAllowHosts  []string
-	WebhookPoll        time.Duration
-	WebhookConcurrency int
+	// default), hosts allowed beside loopback, the fallback poll interval,
+	// how long one attempt may take, how many deliveries are sent at once,
+	// of one tenant and to one endpoint, and the circuit breaker of
+	// endpoints that keep timing out (0: the defaults, webhooks.AttemptTimeout
+	// and webhooks.Default*).
+	WebhookBackoff         []time.Duration
+	WebhookAllowHosts      []string
+	WebhookPoll            time.Duration
+	WebhookTimeout         time.Duration
+	WebhookConcurrency     int
+	WebhookPerTenant       int
+	WebhookPerEndpoint     int
+	WebhookBreakerTimeouts int
+	WebhookBreakerCooldown time.Duration
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
@@ -80,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
+	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, cfg.WebhookTimeout)
 	journal := cmp.Or(cfg.JournalSize, httpapi.DefaultJournalSize)
 	rec := recorder.New(st, max(journal, 0), cfg.Logger)
 	met := metrics.New(st.CountTenants)
@@ -99,7 +107,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg: cfg, store: st, listener: ln, log: cfg.Logger, stop: make(chan struct{}),
 		webhooks: webhooks.New(webhooks.Config{
 			Store: st, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
-			Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger, OnAttempt: met.WebhookAttempt,
+			Concurrency: cfg.WebhookConcurrency, PerTenant: cfg.WebhookPerTenant, PerEndpoint: cfg.WebhookPerEndpoint,
+			BreakerTimeouts: cfg.WebhookBreakerTimeouts, BreakerCooldown: cfg.WebhookBreakerCooldown,
+			Logger: cfg.Logger, OnAttempt: met.WebhookAttempt,
 		}),
 		recorder: rec, metrics: met,
 		server: &http.Server{

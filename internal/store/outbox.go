@@ -112,14 +112,32 @@ type OutboxTx interface {
 	SinkRecords() ([]SinkRecord, error)
 }
 
+// Claim says what ClaimDeliveries may take; zero values limit nothing.
+type Claim struct {
+	Limit int           // at most this many deliveries
+	Lease time.Duration // claimed until now+Lease, on the wall clock
+	// PerTenant takes at most this many of one tenant, so that one
+	// tenant's backlog cannot fill a claim.
+	PerTenant int
+	// SkipTenants and SkipEndpoints are passed over: the dispatcher's
+	// share of them is in use, or it holds an endpoint back.
+	SkipTenants   []string
+	SkipEndpoints []uuid.UUID
+}
+
 // Outbox is the cross-tenant part, used by the dispatcher.
 type Outbox interface {
-	// ClaimDeliveries marks up to limit due deliveries of any tenant
-	// in_flight until now+lease (wall clock) and returns them, oldest due
+	// ClaimDeliveries marks due deliveries of any tenant, within c,
+	// in_flight until now+c.Lease (wall clock) and returns them, oldest due
 	// first. Due: pending with NextAttemptAt at or before the tenant's clock,
 	// or in_flight with an expired lease (a crashed claimer). Concurrent
 	// claimers, in this process or another, never get the same delivery.
-	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error)
+	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
+	// DeferEndpoint makes the endpoint's pending deliveries due no sooner
+	// than d from now on the tenant's clock, without an attempt: the
+	// dispatcher holding back an endpoint that keeps timing out. It returns
+	// how many it moved.
+	DeferEndpoint(ctx context.Context, tenant string, endpointID uuid.UUID, d time.Duration) (int, error)
 	// CompleteAttempt records attempt a of a claimed delivery and moves it to
 	// status (pending, with the next try due at next; delivered; or failed).
 	// It returns ErrNotFound when the delivery is no longer in_flight with

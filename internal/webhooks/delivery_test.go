@@ -229,7 +229,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	if err != nil || len(held) != 1 {
 		t.Fatalf("fan-out: %v, %d deliveries", err, len(held))
 	}
-	if got, err := st.ClaimDeliveries(ctx, 10, time.Minute); err != nil || len(got) != 0 {
+	if got, err := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute}); err != nil || len(got) != 0 {
 		t.Fatalf("claimed %d before the release (%v)", len(got), err)
 	}
 	if err := webhooks.Release(ctx, st, "hold", held); err != nil {
@@ -240,7 +240,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	default:
 		t.Fatal("release did not wake the dispatcher")
 	}
-	got, err := st.ClaimDeliveries(ctx, 10, time.Minute)
+	got, err := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute})
 	if err != nil || len(got) != 1 || got[0].ID != held[0] {
 		t.Fatalf("after the release: %v, %v", got, err)
 	}
@@ -248,7 +248,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	if err := webhooks.Release(ctx, st, "hold", held); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := st.ClaimDeliveries(ctx, 10, time.Minute); len(again) != 0 {
+	if again, _ := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute}); len(again) != 0 {
 		t.Fatalf("a late release made an in-flight delivery claimable: %v", again)
 	}
 }

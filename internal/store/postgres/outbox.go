@@ -110,25 +110,54 @@ func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
 		WHERE tenant = $1 ORDER BY seq DESC`)
 }
 
+// dueSQL says a delivery d of a tenant t is due.
+const dueSQL = `d.status IN ('pending', 'in_flight')
+	AND ((d.status = 'pending' AND d.next_attempt_at <= now() + (t.clock_offset / 1000) * interval '1 microsecond')
+	  OR (d.status = 'in_flight' AND d.lease_until < now()))`
+
 // ClaimDeliveries claims in one statement: rows another claimer holds are
 // skipped (SKIP LOCKED), so concurrent claimers in any instance never get
-// the same delivery. Due is judged by each tenant's own clock.
-func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
-	var lim *int
-	if limit > 0 {
-		lim = &limit
+// the same delivery; the locking query checks due again, on the row as it
+// is once locked. Due is judged by each tenant's own clock. With a
+// per-tenant limit, the oldest due deliveries (a window of 16 per delivery
+// wanted) are ranked within their tenant first.
+func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Delivery, error) {
+	var limit, window *int
+	if c.Limit > 0 {
+		limit = &c.Limit
+		if c.PerTenant > 0 {
+			w := 16 * c.Limit
+			window = &w
+		} else {
+			window = limit
+		}
 	}
-	rows, err := s.pool.Query(ctx, `WITH due AS (
-		SELECT d.tenant AS due_tenant, d.id AS due_id FROM deliveries d JOIN tenants t ON t.tenant = d.tenant
-		WHERE d.status IN ('pending', 'in_flight')
-		  AND ((d.status = 'pending' AND d.next_attempt_at <= now() + (t.clock_offset / 1000) * interval '1 microsecond')
-		    OR (d.status = 'in_flight' AND d.lease_until < now()))
+	skipTenants, skipEndpoints := c.SkipTenants, c.SkipEndpoints
+	if skipTenants == nil {
+		skipTenants = []string{}
+	}
+	if skipEndpoints == nil {
+		skipEndpoints = []uuid.UUID{}
+	}
+	rows, err := s.pool.Query(ctx, `WITH scan AS (
+		SELECT d.tenant AS s_tenant, d.id AS s_id, d.next_attempt_at AS s_next, d.seq AS s_seq
+		FROM deliveries d JOIN tenants t ON t.tenant = d.tenant
+		WHERE `+dueSQL+`
+		  AND d.tenant <> ALL($3::text[]) AND d.endpoint_id <> ALL($4::uuid[])
 		ORDER BY d.next_attempt_at, d.seq
+		LIMIT $5),
+	ranked AS (
+		SELECT *, row_number() OVER (PARTITION BY s_tenant ORDER BY s_next, s_seq) AS s_rank FROM scan),
+	due AS (
+		SELECT d.tenant AS due_tenant, d.id AS due_id
+		FROM deliveries d JOIN ranked r ON d.tenant = r.s_tenant AND d.id = r.s_id JOIN tenants t ON t.tenant = d.tenant
+		WHERE ($6 = 0 OR r.s_rank <= $6) AND `+dueSQL+`
+		ORDER BY r.s_next, r.s_seq
 		LIMIT $1
 		FOR UPDATE OF d SKIP LOCKED)
 	UPDATE deliveries d SET status = 'in_flight', lease_until = now() + $2 * interval '1 microsecond', updated_at = now()
 	FROM due WHERE d.tenant = due_tenant AND d.id = due_id
-	RETURNING d.tenant, `+deliveryCols, lim, lease.Microseconds())
+	RETURNING d.tenant, `+deliveryCols, limit, c.Lease.Microseconds(), skipTenants, skipEndpoints, window, c.PerTenant)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +172,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 	}
 	slices.SortStableFunc(out, func(a, b store.Delivery) int { return a.NextAttemptAt.Compare(b.NextAttemptAt) })
 	return out, nil
+}
+
+// DeferEndpoint moves, in one statement, the endpoint's pending deliveries
+// due sooner than d from the tenant's now.
+func (s *Store) DeferEndpoint(ctx context.Context, tenant string, endpoint uuid.UUID, d time.Duration) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE deliveries d
+		SET next_attempt_at = now() + ((t.clock_offset / 1000) + $3) * interval '1 microsecond', updated_at = now()
+		FROM tenants t
+		WHERE t.tenant = d.tenant AND d.tenant = $1 AND d.endpoint_id = $2 AND d.status = 'pending'
+		  AND d.next_attempt_at < now() + ((t.clock_offset / 1000) + $3) * interval '1 microsecond'`,
+		tenant, endpoint, d.Microseconds())
+	return int(tag.RowsAffected()), err
 }
 
 // prefixScanner scans a leading column into first, the rest as usual.

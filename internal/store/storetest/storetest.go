@@ -55,6 +55,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClaimUsesTenantClock", testClaimUsesTenantClock},
 		{"ClaimExpiredLease", testClaimExpiredLease},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ClaimFairness", testClaimFairness},
+		{"DeferEndpoint", testDeferEndpoint},
 		{"CompleteAttempt", testCompleteAttempt},
 		{"Kick", testKick},
 		{"Sink", testSink},
@@ -921,7 +923,7 @@ func claimAll(t *testing.T, s store.Store, limit int, lease time.Duration) []sto
 	t.Helper()
 	var out []store.Delivery
 	for {
-		got := must(s.ClaimDeliveries(ctx, limit, lease)).get(t)
+		got := must(s.ClaimDeliveries(ctx, store.Claim{Limit: limit, Lease: lease})).get(t)
 		if len(got) == 0 {
 			return out
 		}
@@ -946,7 +948,7 @@ func testClaimDeliveries(t *testing.T, s store.Store) {
 		future.NextAttemptAt = now.Add(time.Hour)
 		return tx.InsertDelivery(future)
 	})
-	first := must(s.ClaimDeliveries(ctx, 2, time.Hour)).get(t)
+	first := must(s.ClaimDeliveries(ctx, store.Claim{Limit: 2, Lease: time.Hour})).get(t)
 	equal(t, "oldest due first, limited", ids(first), []uuid.UUID{due[2].ID, due[1].ID})
 	for _, d := range first {
 		equal(t, "tenant", d.Tenant, "claim")
@@ -986,11 +988,11 @@ func testClaimExpiredLease(t *testing.T, s store.Store) {
 		d = newDelivery(seed.RepairerIntegrationID, tx.Now().Add(-time.Second))
 		return tx.InsertDelivery(d)
 	})
-	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, 0, time.Millisecond)).get(t)), []uuid.UUID{d.ID})
+	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Millisecond})).get(t)), []uuid.UUID{d.ID})
 	// The claimer "crashed": once its lease runs out the delivery is claimable.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+		got := must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 		if len(got) == 1 {
 			equal(t, "reclaimed", got[0].ID, d.ID)
 			break
@@ -1000,7 +1002,7 @@ func testClaimExpiredLease(t *testing.T, s store.Store) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	equal(t, "held under the new lease", len(must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)), 0)
+	equal(t, "held under the new lease", len(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)), 0)
 }
 
 func testConcurrentClaims(t *testing.T, s store.Store) {
@@ -1021,7 +1023,7 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				got, err := s.ClaimDeliveries(ctx, 3, time.Hour)
+				got, err := s.ClaimDeliveries(ctx, store.Claim{Limit: 3, Lease: time.Hour})
 				if err != nil {
 					t.Error(err)
 					return
@@ -1046,6 +1048,78 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 	}
 }
 
+// testClaimFairness: a claim can take at most so many of one tenant and
+// pass over tenants and endpoints, oldest due first otherwise.
+func testClaimFairness(t *testing.T, s store.Store) {
+	e1, e2 := uuid.New(), uuid.New()
+	mk := func(tx store.Tx, ep uuid.UUID, ago time.Duration) store.Delivery {
+		d := newDelivery(seed.RepairerIntegrationID, tx.Now().Add(-ago))
+		d.EndpointID = ep
+		if err := tx.InsertDelivery(d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	var a1, a2, a3, b1 store.Delivery
+	update(t, s, "fair-a", func(tx store.Tx) error {
+		a1, a2, a3 = mk(tx, e1, 4*time.Minute), mk(tx, e1, 3*time.Minute), mk(tx, e2, 2*time.Minute)
+		return nil
+	})
+	update(t, s, "fair-b", func(tx store.Tx) error { b1 = mk(tx, uuid.New(), time.Minute); return nil })
+	claim := func(c store.Claim) []uuid.UUID {
+		c.Lease = time.Hour
+		return ids(must(s.ClaimDeliveries(ctx, c)).get(t))
+	}
+	equal(t, "skip a tenant", claim(store.Claim{Limit: 10, PerTenant: 1, SkipTenants: []string{"fair-a"}}), []uuid.UUID{b1.ID})
+	equal(t, "skip an endpoint", claim(store.Claim{Limit: 10, PerTenant: 1, SkipEndpoints: []uuid.UUID{e1}}), []uuid.UUID{a3.ID})
+	equal(t, "one per tenant, oldest first", claim(store.Claim{Limit: 10, PerTenant: 1}), []uuid.UUID{a1.ID})
+	equal(t, "the rest", claim(store.Claim{Limit: 10}), []uuid.UUID{a2.ID})
+}
+
+// testDeferEndpoint: an endpoint's pending deliveries due sooner are made
+// due later on the tenant's clock, their attempts untouched; others stay.
+func testDeferEndpoint(t *testing.T, s store.Store) {
+	ep := uuid.New()
+	var soon, later, flying, other store.Delivery
+	var now time.Time
+	update(t, s, "defer", func(tx store.Tx) error {
+		if err := tx.SetClockOffset(10 * time.Hour); err != nil {
+			return err
+		}
+		return nil
+	})
+	update(t, s, "defer", func(tx store.Tx) error {
+		now = tx.Now()
+		soon, later, flying, other = newDelivery(seed.RepairerIntegrationID, now.Add(-time.Minute)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(2*time.Hour)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(-2*time.Minute)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(-time.Minute))
+		soon.EndpointID, later.EndpointID, flying.EndpointID = ep, ep, ep
+		soon.Attempts = 3
+		for _, d := range []store.Delivery{soon, later, flying, other} {
+			if err := tx.InsertDelivery(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, store.Claim{Limit: 1, Lease: time.Hour})).get(t)), []uuid.UUID{flying.ID})
+	equal(t, "moved", must(s.DeferEndpoint(ctx, "defer", ep, time.Hour)).get(t), 1)
+	view(t, s, "defer", func(tx store.Tx) error {
+		got := must(tx.Delivery(soon.ID)).get(t)
+		if got.NextAttemptAt.Before(now.Add(time.Hour)) || got.NextAttemptAt.After(tx.Now().Add(time.Hour)) {
+			t.Errorf("deferred to %v, want an hour after the tenant's now %v", got.NextAttemptAt, now)
+		}
+		equal(t, "attempts untouched", got.Attempts, 3)
+		equal(t, "still pending", got.Status, store.DeliveryPending)
+		equal(t, "later untouched", must(tx.Delivery(later.ID)).get(t).NextAttemptAt, later.NextAttemptAt)
+		equal(t, "in flight untouched", must(tx.Delivery(flying.ID)).get(t).Status, store.DeliveryInFlight)
+		return nil
+	})
+	equal(t, "only the other endpoint's is due", ids(claimAll(t, s, 0, time.Hour)), []uuid.UUID{other.ID})
+	equal(t, "unknown tenant", must(s.DeferEndpoint(ctx, "defer-nobody", ep, time.Hour)).get(t), 0)
+}
+
 func testCompleteAttempt(t *testing.T, s store.Store) {
 	var d store.Delivery
 	update(t, s, "complete", func(tx store.Tx) error {
@@ -1056,7 +1130,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		Error: "HTTP 500", ResponseExcerpt: "oops"}
 	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past), store.ErrNotFound) // not claimed
-	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+	_ = must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 	if err := s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past); err != nil {
 		t.Fatal(err)
 	}
@@ -1074,7 +1148,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 	})
 	// Due again: attempt 2 delivers it; a stale
 	// attempt 1 from a claimer that lost its lease is refused.
-	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+	_ = must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryDelivered, time.Time{}), store.ErrNotFound)
 	a2 := store.Attempt{DeliveryID: d.ID, Number: 2, At: at(3), StatusCode: 204}
 	if err := s.CompleteAttempt(ctx, "complete", a2, store.DeliveryDelivered, time.Time{}); err != nil {
@@ -1085,7 +1159,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		equal(t, "attempts", must(tx.Attempts(d.ID)).get(t), []store.Attempt{a1, a2})
 		return nil
 	})
-	equal(t, "delivered is never claimed", len(must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)), 0)
+	equal(t, "delivered is never claimed", len(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)), 0)
 }
 
 func testKick(t *testing.T, s store.Store) {
