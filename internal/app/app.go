@@ -53,6 +53,13 @@ type Config struct {
 	WebhookPerEndpoint     int
 	WebhookBreakerTimeouts int
 	WebhookBreakerCooldown time.Duration
+	// Webhook state a world keeps: endpoints per integration, and the
+	// sink's newest records within a byte budget (0: the defaults,
+	// webhooks.DefaultMaxEndpoints, store.DefaultSinkRecords and
+	// store.DefaultSinkBytes).
+	WebhookMaxEndpoints int
+	SinkMaxRecords      int
+	SinkMaxBytes        int
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
@@ -93,6 +100,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	rec := recorder.New(st, max(journal, 0), cfg.Logger)
 	met := metrics.New(st.CountTenants)
 	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender,
+		WebhookLimits: webhooks.Limits{Endpoints: cfg.WebhookMaxEndpoints,
+			Sink: store.SinkLimits{Records: cfg.SinkMaxRecords, Bytes: cfg.SinkMaxBytes}},
 		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes})
 	if err != nil {
 		st.Close()

@@ -40,6 +40,9 @@ type Config struct {
 	Methods []methods.Method
 	// WebhookSender sends the webhook probe's requests; default: loopback only.
 	WebhookSender *webhooks.Sender
+	// WebhookLimits bound endpoints per integration and each world's sink
+	// (zero values: the defaults).
+	WebhookLimits webhooks.Limits
 
 	// Sandbox controls and observability (sandbox.go). Nil Recorder and
 	// Metrics get defaults; NoSandboxRoutes answers every /__ route 404.

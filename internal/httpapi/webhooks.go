@@ -32,13 +32,15 @@ const WebhookPrefix = "/__webhooks"
 type webhookRoutes struct {
 	st      store.Store
 	sender  *webhooks.Sender
+	limits  webhooks.Limits
 	schemas map[string]*openapi3.Schema // request body schema by path
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
 // openapi.json, which must document them.
 func mountWebhooks(r chi.Router, cfg Config) error {
-	h := &webhookRoutes{st: cfg.Store, sender: cfg.WebhookSender, schemas: map[string]*openapi3.Schema{}}
+	h := &webhookRoutes{st: cfg.Store, sender: cfg.WebhookSender, limits: cfg.WebhookLimits.OrDefault(),
+		schemas: map[string]*openapi3.Schema{}}
 	if h.sender == nil {
 		h.sender = webhooks.NewSender(webhooks.Policy{}, 0)
 	}
@@ -164,7 +166,7 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	var ep store.Endpoint
 	var in store.Integration
 	err := h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
-		ep, in, err = webhooks.Subscribe(tx, h.sender.Policy(), req.IntegrationID, req.URL)
+		ep, in, err = webhooks.Subscribe(tx, h.sender.Policy(), h.limits.Endpoints, req.IntegrationID, req.URL)
 		return err
 	})
 	if urlRefused(w, err) {
@@ -173,6 +175,9 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		refuse(w, http.StatusBadRequest, "unknown_integration", "")
+	case errors.Is(err, webhooks.ErrTooManyEndpoints):
+		refuse(w, http.StatusBadRequest, "too_many_endpoints",
+			fmt.Sprintf("an integration has at most %d endpoints: unsubscribe one first", h.limits.Endpoints))
 	case err != nil:
 		fail(w, r, err)
 	default:
@@ -271,7 +276,7 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 	}
 	var v webhooks.SinkVerdict
 	err := h.st.Update(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
-		v, err = webhooks.Sink(tx, headers, body)
+		v, err = webhooks.Sink(tx, h.limits.Sink, headers, body)
 		return err
 	})
 	switch {
@@ -284,10 +289,44 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Sink pages: sinkPageSize records by default, at most maxSinkPage, and
+// no more than sinkPageBytes of bodies and headers (at least one record).
+const (
+	sinkPageSize  = 100
+	maxSinkPage   = 500
+	sinkPageBytes = 1 << 20
+)
+
 func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page := store.SinkPage{Limit: sinkPageSize, MaxBytes: sinkPageBytes}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxSinkPage {
+			refuse(w, http.StatusBadRequest, "bad_query", fmt.Sprintf("limit: 1 to %d", maxSinkPage))
+			return
+		}
+		page.Limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		seq, ok := webhooks.ParseSinkCursor(s)
+		if !ok {
+			refuse(w, http.StatusBadRequest, "bad_query", "cursor: the next_cursor of a previous page")
+			return
+		}
+		page.Before = seq
+	}
 	var recs []store.SinkRecord
+	var next any
 	err := h.st.View(r.Context(), Tenant(r), func(tx store.Tx) (err error) {
-		recs, err = tx.SinkRecords()
+		if recs, err = tx.SinkRecords(page); err != nil || len(recs) == 0 {
+			return err
+		}
+		last := recs[len(recs)-1].Seq
+		rest, err := tx.SinkRecords(store.SinkPage{Before: last, Limit: 1})
+		if len(rest) > 0 {
+			next = webhooks.SinkCursor(last)
+		}
 		return err
 	})
 	if err != nil {
@@ -300,7 +339,7 @@ func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
 			"integration_id": rec.IntegrationID, "signature_valid": rec.SignatureValid,
 			"headers": rec.Headers, "body": strings.ToValidUTF8(string(rec.Body), "\uFFFD")}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items, "next_cursor": next})
 }
 
 // maxDeliveries bounds one page of the delivery log.

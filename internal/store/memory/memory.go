@@ -150,9 +150,13 @@ type world struct {
 	deliveries []store.Delivery // oldest first
 	attempts   map[uuid.UUID][]store.Attempt
 	sink       []store.SinkRecord // oldest first
-	faults     []store.Fault
-	journal    []store.JournalEntry // oldest first
-	coverage   map[string]int
+	sinkBytes  int                // the Size of the records in sink
+	sinkSeq    int64              // the last record's Seq
+	// sinkAccepted counts the records in sink accepting each message id.
+	sinkAccepted map[string]int
+	faults       []store.Fault
+	journal      []store.JournalEntry // oldest first
+	coverage     map[string]int
 }
 
 type orgKey struct {
@@ -181,6 +185,7 @@ func newWorld(s seed.World) *world {
 		parts:         map[uuid.UUID][]store.Part{},
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
+		sinkAccepted:  map[string]int{},
 		coverage:      map[string]int{},
 	}
 	for _, o := range s.Organizations {

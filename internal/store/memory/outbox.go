@@ -108,27 +108,70 @@ func (t *tx) RequeueDelivery(id uuid.UUID, at time.Time) error {
 	return nil
 }
 
-func (t *tx) AddSinkRecord(r store.SinkRecord) error {
+// AddSinkRecord appends and evicts from the front, in time that does not
+// grow with the sink (undone by restoring the slice and the totals).
+func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(t.w.sink, func(x store.SinkRecord) bool { return x.ID == r.ID }) {
 		return store.ErrConflict
 	}
-	old := t.w.sink
-	next := append(slices.Clone(old), r)
-	if len(next) > store.SinkCap {
-		next = next[len(next)-store.SinkCap:]
+	l = l.OrDefault()
+	w := t.w
+	old, oldBytes, oldSeq := w.sink, w.sinkBytes, w.sinkSeq
+	var evicted []store.SinkRecord
+	w.sinkSeq++
+	r.Seq = w.sinkSeq
+	w.sink = append(w.sink, r)
+	w.sinkBytes += r.Size()
+	w.accept(r.MessageID)
+	for len(w.sink) > l.Records || w.sinkBytes > l.Bytes {
+		e := w.sink[0]
+		evicted = append(evicted, e)
+		w.sink = w.sink[1:]
+		w.sinkBytes -= e.Size()
+		w.unaccept(e.MessageID)
 	}
-	t.w.sink = next
-	t.undo = append(t.undo, func() { t.w.sink = old })
+	if cap(w.sink) > 2*len(w.sink)+64 {
+		// Let go of the evicted records' memory now and then.
+		w.sink = slices.Clone(w.sink)
+	}
+	t.undo = append(t.undo, func() {
+		w.sink, w.sinkBytes, w.sinkSeq = old, oldBytes, oldSeq
+		w.unaccept(r.MessageID)
+		for _, e := range evicted {
+			w.accept(e.MessageID)
+		}
+	})
 	return nil
 }
 
-func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
-	out := slices.Clone(t.w.sink)
-	slices.Reverse(out)
-	return out, nil
+// accept and unaccept count the records accepting a message id.
+func (w *world) accept(id string) {
+	if id != "" {
+		w.sinkAccepted[id]++
+	}
+}
+
+func (w *world) unaccept(id string) {
+	if w.sinkAccepted[id]--; w.sinkAccepted[id] <= 0 {
+		delete(w.sinkAccepted, id)
+	}
+}
+
+func (t *tx) SinkAccepted(id string) (bool, error) {
+	return id != "" && t.w.sinkAccepted[id] > 0, nil
+}
+
+func (t *tx) SinkRecords(p store.SinkPage) ([]store.SinkRecord, error) {
+	var out []store.SinkRecord
+	for i := len(t.w.sink) - 1; i >= 0 && (p.Limit <= 0 || len(out) < p.Limit); i-- {
+		if r := t.w.sink[i]; p.Before == 0 || r.Seq < p.Before {
+			out = append(out, r)
+		}
+	}
+	return store.SinkPageBytes(out, p.MaxBytes), nil
 }
 
 // ClaimDeliveries finds the due deliveries of every tenant, then claims the

@@ -82,32 +82,78 @@ func (t *tx) RequeueDelivery(id uuid.UUID, at time.Time) error {
 		WHERE tenant = $1 AND id = $2`, id, at, time.Time{})
 }
 
-func (t *tx) AddSinkRecord(r store.SinkRecord) error {
+// AddSinkRecord inserts the record and adds it to the totals on the
+// tenant's row, which the write locks, so concurrent adds take turns; when
+// over a limit, the oldest records go, a few per statement.
+func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
+	l = l.OrDefault()
 	headers, err := json.Marshal(r.Headers)
 	if err != nil {
 		return err
 	}
-	if err := t.insert(`INSERT INTO sink_records (tenant, id, received_at, headers, body, signature_valid, integration_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.ReceivedAt, headers, r.Body, r.SignatureValid, r.IntegrationID); err != nil {
+	var msg *string
+	if r.MessageID != "" {
+		msg = &r.MessageID
+	}
+	if err := t.insert(`INSERT INTO sink_records (tenant, id, received_at, headers, body, signature_valid, integration_id,
+		size, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.ReceivedAt, headers, r.Body, r.SignatureValid, r.IntegrationID, r.Size(), msg); err != nil {
 		return err
 	}
-	_, err = t.exec(`DELETE FROM sink_records WHERE tenant = $1 AND seq <= (
-		SELECT seq FROM sink_records WHERE tenant = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`, store.SinkCap)
+	bytes, count, err := t.sinkTotals(`UPDATE tenants SET sink_bytes = sink_bytes + $2, sink_count = sink_count + 1
+		WHERE tenant = $1 RETURNING sink_bytes, sink_count`, r.Size())
+	for err == nil && (bytes > int64(l.Bytes) || count > l.Records) {
+		bytes, count, err = t.sinkTotals(`WITH oldest AS (
+			SELECT seq, size, sum(size) OVER (ORDER BY seq) AS freed, row_number() OVER (ORDER BY seq) AS n
+			FROM (SELECT seq, size FROM sink_records WHERE tenant = $1 ORDER BY seq LIMIT 16) o),
+		gone AS (
+			DELETE FROM sink_records s USING oldest
+			WHERE s.tenant = $1 AND s.seq = oldest.seq AND (oldest.n <= $2 OR oldest.freed - oldest.size < $3)
+			RETURNING s.size)
+		UPDATE tenants SET sink_bytes = sink_bytes - (SELECT coalesce(sum(size), 0) FROM gone),
+			sink_count = sink_count - (SELECT count(*) FROM gone)
+		WHERE tenant = $1 RETURNING sink_bytes, sink_count`, count-l.Records, bytes-int64(l.Bytes))
+	}
 	return err
 }
 
-func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
-	return list(t, func(s scanner) (store.SinkRecord, error) {
+func (t *tx) sinkTotals(sql string, args ...any) (bytes int64, count int, err error) {
+	if t.done {
+		return 0, 0, errDone
+	}
+	err = t.q.QueryRow(t.ctx, sql, t.args(args)...).Scan(&bytes, &count)
+	return bytes, count, err
+}
+
+func (t *tx) SinkAccepted(messageID string) (bool, error) {
+	return get(t, func(r scanner) (bool, error) {
+		var ok bool
+		err := r.Scan(&ok)
+		return ok, err
+	}, `SELECT EXISTS (SELECT 1 FROM sink_records WHERE tenant = $1 AND message_id = $2)`, messageID)
+}
+
+func (t *tx) SinkRecords(p store.SinkPage) ([]store.SinkRecord, error) {
+	var limit *int
+	if p.Limit > 0 {
+		limit = &p.Limit
+	}
+	recs, err := list(t, func(s scanner) (store.SinkRecord, error) {
 		var r store.SinkRecord
 		var headers []byte
-		err := s.Scan(&r.ID, &r.ReceivedAt, &headers, &r.Body, &r.SignatureValid, &r.IntegrationID)
+		var msg *string
+		err := s.Scan(&r.ID, &r.Seq, &r.ReceivedAt, &headers, &r.Body, &r.SignatureValid, &r.IntegrationID, &msg)
 		if err != nil {
 			return r, err
 		}
+		if msg != nil {
+			r.MessageID = *msg
+		}
 		utc(&r.ReceivedAt)
 		return r, json.Unmarshal(headers, &r.Headers)
-	}, `SELECT id, received_at, headers, body, signature_valid, integration_id FROM sink_records
-		WHERE tenant = $1 ORDER BY seq DESC`)
+	}, `SELECT id, seq, received_at, headers, body, signature_valid, integration_id, message_id FROM sink_records
+		WHERE tenant = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3`, p.Before, limit)
+	return store.SinkPageBytes(recs, p.MaxBytes), err
 }
 
 // dueSQL says a delivery d of a tenant t is due.

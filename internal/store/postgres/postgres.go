@@ -475,7 +475,7 @@ func (s *Store) ResetTenant(ctx context.Context, tenant string) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLockClass, tenant)
 		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1)
-			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now()`, tenant)
+			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now(), sink_bytes = 0, sink_count = 0`, tenant)
 		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}

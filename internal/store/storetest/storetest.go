@@ -496,7 +496,7 @@ func testRollback(t *testing.T, s store.Store) {
 			tx.InsertEndpoint(store.Endpoint{ID: uuid.New(), IntegrationID: seed.RepairerIntegrationID, URL: "http://x", CreatedAt: at(1)}),
 			tx.InsertDelivery(newDelivery(seed.RepairerIntegrationID, at(1))),
 			tx.InsertFault(store.Fault{ID: uuid.New(), Method: "repairer.jobs.get", Probability: 1, Remaining: -1, CreatedAt: at(1)}),
-			tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1)}),
+			tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1), MessageID: "m"}, store.SinkLimits{}),
 			tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{{ChassisNumber: "X"}}),
 			tx.UpdateJob(func() store.Job { j := seed.New().Jobs[0]; j.Status = store.JobClosed; return j }()),
 		}
@@ -517,7 +517,8 @@ func testRollback(t *testing.T, s store.Store) {
 		equal(t, "endpoints", len(must(tx.Endpoints(seed.RepairerIntegrationID)).get(t)), 0)
 		equal(t, "deliveries", len(must(tx.Deliveries(store.DeliveryFilter{})).get(t)), 0)
 		equal(t, "faults", len(must(tx.Faults("")).get(t)), 0)
-		equal(t, "sink", len(must(tx.SinkRecords()).get(t)), 0)
+		equal(t, "sink", len(must(tx.SinkRecords(store.SinkPage{})).get(t)), 0)
+		equal(t, "sink accepted", must(tx.SinkAccepted("m")).get(t), false)
 		equal(t, "demo job", must(tx.Job(seed.RepairerOrgID, seed.DemoJobID)).get(t).Status, store.JobDraft)
 		return nil
 	})
@@ -1182,29 +1183,80 @@ func testKick(t *testing.T, s store.Store) {
 }
 
 func testSink(t *testing.T, s store.Store) {
+	limits := store.SinkLimits{Records: 50, Bytes: 1000}
 	var all []store.SinkRecord
 	update(t, s, "sink", func(tx store.Tx) error {
-		for i := range store.SinkCap + 3 {
+		for i := range 53 {
 			r := store.SinkRecord{ID: uuid.New(), ReceivedAt: at(i), Headers: map[string]string{"n": strconv.Itoa(i)},
 				Body: []byte(strconv.Itoa(i)), SignatureValid: i%2 == 0}
+			if i%2 == 0 {
+				r.MessageID = "msg-" + strconv.Itoa(i)
+			}
 			if i == 0 {
 				r.IntegrationID = &seed.RepairerIntegrationID
 			}
-			if i == store.SinkCap+2 {
+			if i == 52 {
 				r.IntegrationID = &seed.SupplierIntegrationID
 			}
-			all = append(all, r)
-			if err := tx.AddSinkRecord(r); err != nil {
+			if err := tx.AddSinkRecord(r, limits); err != nil {
 				return err
 			}
+			all = append(all, r)
 		}
 		return nil
 	})
 	view(t, s, "sink", func(tx store.Tx) error {
-		got := must(tx.SinkRecords()).get(t)
-		equal(t, "kept", len(got), store.SinkCap)
-		equal(t, "newest first", got[0], all[len(all)-1])
-		equal(t, "oldest kept", got[len(got)-1], all[3])
+		got := must(tx.SinkRecords(store.SinkPage{})).get(t)
+		equal(t, "kept within the record limit", len(got), 50)
+		for i := range got {
+			got[i].Seq = 0 // the store's
+		}
+		equal(t, "newest first", got[0], all[52])
+		equal(t, "oldest kept", got[49], all[3])
+		equal(t, "accepted, kept", must(tx.SinkAccepted("msg-50")).get(t), true)
+		equal(t, "accepted, evicted", must(tx.SinkAccepted("msg-2")).get(t), false)
+		equal(t, "not accepted", must(tx.SinkAccepted("msg-51")).get(t), false)
+		equal(t, "empty id", must(tx.SinkAccepted("")).get(t), false)
+
+		page := must(tx.SinkRecords(store.SinkPage{Limit: 20})).get(t)
+		equal(t, "a page", len(page), 20)
+		next := must(tx.SinkRecords(store.SinkPage{Limit: 20, Before: page[19].Seq})).get(t)
+		equal(t, "the next page goes on", next[0].ID, all[32].ID)
+		last := must(tx.SinkRecords(store.SinkPage{Before: next[19].Seq})).get(t)
+		equal(t, "the rest", len(last), 10)
+		// Each record here is 1 byte of header name, 1 to 2 of value and
+		// 1 to 2 of body.
+		small := must(tx.SinkRecords(store.SinkPage{MaxBytes: 12})).get(t)
+		equal(t, "bounded in bytes", len(small), 2)
+		equal(t, "one record however large", len(must(tx.SinkRecords(store.SinkPage{MaxBytes: 1})).get(t)), 1)
+		return nil
+	})
+	// Bytes: one large record evicts as many old ones as it needs.
+	update(t, s, "sink", func(tx store.Tx) error {
+		return tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(99), Body: make([]byte, 950)}, limits)
+	})
+	view(t, s, "sink", func(tx store.Tx) error {
+		got := must(tx.SinkRecords(store.SinkPage{})).get(t)
+		size := 0
+		for _, r := range got {
+			size += r.Size()
+		}
+		if size > limits.Bytes || len(got) < 2 || len(got[0].Body) != 950 {
+			t.Errorf("after a large record: %d records of %d bytes", len(got), size)
+		}
+		return nil
+	})
+	// A reset starts the totals again.
+	if err := s.ResetTenant(ctx, "sink"); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, "sink", func(tx store.Tx) error {
+		for range 3 {
+			if err := tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1), Body: make([]byte, 300)}, limits); err != nil {
+				return err
+			}
+		}
+		equal(t, "after a reset", len(must(tx.SinkRecords(store.SinkPage{})).get(t)), 3)
 		return nil
 	})
 }
