@@ -63,6 +63,7 @@ type Config struct {
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	JournalSize         int           // calls journaled per tenant; 0: 1,000, negative: none
+	MaxFaults           int           // faults a tenant may have set; 0: store.DefaultMaxFaults (100)
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
 }
 
@@ -102,7 +103,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	h, err := httpapi.New(httpapi.Config{Store: st, Doc: doc, Logger: cfg.Logger, WebhookSender: sender,
 		WebhookLimits: webhooks.Limits{Endpoints: cfg.WebhookMaxEndpoints,
 			Sink: store.SinkLimits{Records: cfg.SinkMaxRecords, Bytes: cfg.SinkMaxBytes}},
-		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes})
+		Recorder: rec, Metrics: met, NoSandboxRoutes: cfg.NoSandboxRoutes, MaxFaults: cfg.MaxFaults})
 	if err != nil {
 		st.Close()
 		return nil, err

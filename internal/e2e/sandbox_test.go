@@ -316,6 +316,34 @@ func TestFaults(t *testing.T) {
 	})
 }
 
+// TestFaultCap: a world holds at most its cap of faults; the next is
+// bad_request, used-up faults make room by themselves, and a fault's fields
+// are bounded.
+func TestFaultCap(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		cfg.MaxFaults = 3
+		a := startApp(t, cfg)
+		const tenant = "fault-cap"
+		rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
+		for range 2 {
+			ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1}, nil)
+		}
+		ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "businesses.list", "error": "forbidden", "count": 1}, nil)
+		_, body := ctl(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1})
+		if !strings.Contains(string(body), "at most 3 faults") {
+			t.Fatalf("over the cap: %s", body)
+		}
+		ctlFails(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1},
+			http.StatusBadRequest, "bad_request")
+		rep.fails("businesses.list", map[string]any{}, http.StatusForbidden, "forbidden") // its one use
+		ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1}, nil)
+		ctlOK(t, a.URL(), tenant, "DELETE /__faults", "", nil, nil)
+		ctlFails(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "not_found",
+			"fields": map[string]any{"message": strings.Repeat("x", 17<<10)}}, http.StatusBadRequest, "bad_request")
+	})
+}
+
 // waitFor polls cond until it holds, failing after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

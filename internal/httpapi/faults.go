@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -68,6 +70,10 @@ func injectFault(st store.Store, rt *route, f store.Fault, w http.ResponseWriter
 	return true
 }
 
+// maxFaultFields bounds a fault's fields, and so GET /__faults (at most
+// the world's faults times this).
+const maxFaultFields = 16 << 10
+
 // ---- routes ----
 
 type faultInsertV1 struct {
@@ -117,6 +123,13 @@ func (s *sandbox) faultsInsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.st.Update(r.Context(), Tenant(r), func(tx store.Tx) error {
+		set, err := tx.Faults("")
+		if err != nil {
+			return err
+		}
+		if len(set) >= s.maxFaults {
+			return methods.BadRequest("", fmt.Sprintf("a world has at most %d faults set: DELETE /__faults clears them, and used-up ones go by themselves", s.maxFaults))
+		}
 		f.CreatedAt = tx.Now()
 		return tx.InsertFault(f)
 	})
@@ -157,6 +170,9 @@ func (s *sandbox) resolveFault(req faultInsertV1) (store.Fault, error) {
 		f.ErrorType = closestVariant(variants, f.Status)
 	case f.LatencyMS == 0:
 		return f, methods.BadRequest("", "a fault needs an error, a status or a latency_ms")
+	}
+	if b, _ := json.Marshal(f.ErrorFields); len(b) > maxFaultFields {
+		return f, methods.BadRequest("/fields", fmt.Sprintf("at most %d bytes of JSON", maxFaultFields))
 	}
 	if f.ErrorType == "" {
 		if len(f.ErrorFields) > 0 {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,7 +39,8 @@ type sandbox struct {
 	methods map[string]bool
 	// bodies are the request schemas of the routes that take a body, by
 	// "VERB path" as openapi.json spells the path.
-	bodies map[string]*openapi3.Schema
+	bodies    map[string]*openapi3.Schema
+	maxFaults int
 }
 
 // bodyRoutes take a JSON body validated against openapi.json.
@@ -46,7 +48,7 @@ var bodyRoutes = []string{"POST /__clock", "POST /__faults"}
 
 func newSandbox(cfg Config) (*sandbox, error) {
 	s := &sandbox{st: cfg.Store, doc: cfg.Doc, rec: cfg.Recorder, met: cfg.Metrics, log: cfg.Logger,
-		methods: map[string]bool{}, bodies: map[string]*openapi3.Schema{}}
+		methods: map[string]bool{}, bodies: map[string]*openapi3.Schema{}, maxFaults: cmp.Or(cfg.MaxFaults, store.DefaultMaxFaults)}
 	if s.rec == nil {
 		s.rec = recorder.New(cfg.Store, DefaultJournalSize, cfg.Logger)
 	}

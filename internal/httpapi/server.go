@@ -49,6 +49,9 @@ type Config struct {
 	Recorder        *recorder.Recorder
 	Metrics         *metrics.Metrics
 	NoSandboxRoutes bool
+	// MaxFaults is how many faults a world may have set; 0:
+	// store.DefaultMaxFaults.
+	MaxFaults int
 }
 
 // route is a method with its request schema resolved once.

@@ -47,13 +47,18 @@ type JournalFilter struct {
 	Limit  int // 0: every kept entry
 }
 
+// DefaultMaxFaults is how many faults a tenant may have set at once by
+// default: every call of a method reads that method's faults.
+const DefaultMaxFaults = 100
+
 // SandboxTx is the per-tenant part of sandbox state inside a transaction.
 type SandboxTx interface {
 	InsertFault(Fault) error
-	// Faults lists the tenant's faults with Remaining != 0, oldest first; an
-	// empty method lists those of every method.
+	// Faults lists the tenant's faults, oldest first; an empty method lists
+	// those of every method.
 	Faults(method string) ([]Fault, error)
-	// UseFault takes one use of a fault; ErrNotFound when none is left.
+	// UseFault takes one use of a fault, removing it with its last one;
+	// ErrNotFound when none is left.
 	UseFault(id uuid.UUID) error
 	DeleteFaults() error
 	// ProcurementByID finds a procurement whatever its organizations, for

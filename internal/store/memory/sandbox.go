@@ -29,7 +29,7 @@ func (t *tx) InsertFault(f store.Fault) error {
 func (t *tx) Faults(method string) ([]store.Fault, error) {
 	var out []store.Fault
 	for _, f := range t.w.faults {
-		if f.Remaining != 0 && (method == "" || f.Method == method) {
+		if method == "" || f.Method == method {
 			out = append(out, f)
 		}
 	}
@@ -41,11 +41,15 @@ func (t *tx) UseFault(id uuid.UUID) error {
 		return err
 	}
 	i := slices.IndexFunc(t.w.faults, func(f store.Fault) bool { return f.ID == id })
-	if i < 0 || t.w.faults[i].Remaining == 0 {
+	if i < 0 {
 		return store.ErrNotFound
 	}
-	if t.w.faults[i].Remaining > 0 {
-		old := t.w.faults
+	switch old := t.w.faults; old[i].Remaining {
+	case -1: // unlimited
+	case 1: // its last use: a used-up fault is not kept
+		t.w.faults = slices.Delete(slices.Clone(old), i, i+1)
+		t.undo = append(t.undo, func() { t.w.faults = old })
+	default:
 		t.w.faults = slices.Clone(old)
 		t.w.faults[i].Remaining--
 		t.undo = append(t.undo, func() { t.w.faults = old })

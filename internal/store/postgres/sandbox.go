@@ -44,11 +44,16 @@ func (t *tx) Faults(method string) ([]store.Fault, error) {
 		FROM faults WHERE tenant = $1 AND remaining <> 0 AND ($2 = '' OR method = $2) ORDER BY seq`, method)
 }
 
-// UseFault is one conditional UPDATE, so two requests never take the last
-// use of a fault both.
+// UseFault is a conditional UPDATE, so two requests never take the last
+// use of a fault both (the second waits for the first's row lock, then
+// finds it used up or gone), and the fault goes with its last use.
 func (t *tx) UseFault(id uuid.UUID) error {
-	return t.update(`UPDATE faults SET remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END
-		WHERE tenant = $1 AND id = $2 AND remaining <> 0`, id)
+	if err := t.update(`UPDATE faults SET remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END
+		WHERE tenant = $1 AND id = $2 AND remaining <> 0`, id); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM faults WHERE tenant = $1 AND id = $2 AND remaining = 0`, id)
+	return err
 }
 
 func (t *tx) DeleteFaults() error {

@@ -1302,6 +1302,10 @@ func testFaults(t *testing.T, s store.Store) {
 		equal(t, "unlimited stays unlimited", got[0].Remaining, -1)
 		return nil
 	})
+	update(t, s, "faults", func(tx store.Tx) error {
+		// Used up, it is gone, not kept: its id is free again.
+		return tx.InsertFault(once)
+	})
 	update(t, s, "faults", func(tx store.Tx) error { return tx.DeleteFaults() })
 	view(t, s, "faults", func(tx store.Tx) error {
 		equal(t, "deleted", len(must(tx.Faults("")).get(t)), 0)
