@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
@@ -656,4 +658,49 @@ func TestSandboxRoutesOff(t *testing.T) {
 		}
 	}
 	clientOf(t, a.URL(), "", sandbox.Repairer).ok("repairer.jobs.get", demoJob, nil)
+}
+
+// TestPreloadKeepsNothing: tier1.vehicles.preload answers every good call
+// and stores nothing, however often it is called.
+func TestPreloadKeepsNothing(t *testing.T) {
+	t.Parallel()
+	url := pgtest.New(t)
+	a := startApp(t, app.Config{DatabaseURL: url})
+	rep := clientOf(t, a.URL(), "preload", sandbox.Repairer)
+	rep.ok("repairer.jobs.get", demoJob, nil) // the world exists
+	// rows counts the world's rows in every table but the journal's.
+	rows := func() int64 {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		tables, err := conn.Query(ctx, `SELECT table_name FROM information_schema.columns
+			WHERE column_name = 'tenant' AND table_schema = 'public' AND table_name NOT IN ('journal', 'coverage')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(tables, pgx.RowTo[string])
+		if err != nil || len(names) < 10 {
+			t.Fatalf("tables %v %v", names, err)
+		}
+		var total int64
+		for _, name := range names {
+			var n int64
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+name+` WHERE tenant = 'preload'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			total += n
+		}
+		return total
+	}
+	before := rows()
+	ids := repeat(map[string]any{"vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "NZ"}}}, 100)
+	for range 20 {
+		rep.ok("tier1.vehicles.preload", map[string]any{"identifiers": ids}, nil)
+	}
+	if after := rows(); after != before {
+		t.Fatalf("2,000 preloaded identifiers added %d rows", after-before)
+	}
 }

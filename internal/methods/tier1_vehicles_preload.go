@@ -1,25 +1,17 @@
 package methods
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/partifact/mockserver/internal/store"
-)
-
-// tier1.vehicles.preload queues vehicles for later lookups. The queue is kept
-// with the organization's records; nothing in the public API reads it back.
-var tier1VehiclesPreload = def("tier1.vehicles.preload", Repairer, true,
+// tier1.vehicles.preload queues vehicles for later use in the vendor's
+// other services. The mock checks every identifier and keeps none: nothing
+// in the API reads a queue back (tier1.prepare answers from the world's
+// vehicle register either way), and a kept queue only grew.
+var tier1VehiclesPreload = def("tier1.vehicles.preload", Repairer, false,
 	func(c *Call, r *Tier1PreloadRequest) (any, error) {
-		ids := make([]store.VehicleIdentifier, len(r.Identifiers))
 		for i, v := range r.Identifiers {
-			id, err := vehicleIdentifier(v, fmt.Sprintf("/identifiers/%d", i))
-			if err != nil {
+			if _, err := vehicleIdentifier(v, fmt.Sprintf("/identifiers/%d", i)); err != nil {
 				return nil, err
 			}
-			ids[i] = id
-		}
-		if err := c.Tx.AddPreloads(c.Caller.OrganizationID, ids); err != nil {
-			return nil, err
 		}
 		return Empty{}, nil
 	})

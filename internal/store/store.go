@@ -97,7 +97,6 @@ type Tx interface {
 	VehicleByPlate(country, plate string) (Vehicle, error)
 	// Catalogue lists every offerable item of the world, in a stable order.
 	Catalogue() ([]CatalogueItem, error)
-	AddPreloads(orgID uuid.UUID, identifiers []VehicleIdentifier) error
 
 	Job(orgID, id uuid.UUID) (Job, error)
 	JobByExternal(orgID uuid.UUID, externalID string) (Job, error)

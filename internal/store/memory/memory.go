@@ -136,7 +136,6 @@ type world struct {
 	workProviders []store.WorkProvider
 	vehicles      []store.Vehicle
 	catalogue     []store.CatalogueItem
-	preloads      []preload
 
 	jobs      map[uuid.UUID]store.Job
 	jobsByExt map[orgKey]uuid.UUID
@@ -162,11 +161,6 @@ type world struct {
 type orgKey struct {
 	org uuid.UUID
 	key string
-}
-
-type preload struct {
-	org uuid.UUID
-	id  store.VehicleIdentifier
 }
 
 func newWorld(s seed.World) *world {
@@ -428,18 +422,6 @@ func (t *tx) VehicleByPlate(country, plate string) (store.Vehicle, error) {
 
 func (t *tx) Catalogue() ([]store.CatalogueItem, error) {
 	return slices.Clone(t.w.catalogue), nil
-}
-
-func (t *tx) AddPreloads(org uuid.UUID, ids []store.VehicleIdentifier) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	n := len(t.w.preloads)
-	for _, id := range ids {
-		t.w.preloads = append(t.w.preloads, preload{org, id})
-	}
-	t.undo = append(t.undo, func() { t.w.preloads = t.w.preloads[:n] })
-	return nil
 }
 
 func (t *tx) Job(org, id uuid.UUID) (store.Job, error) {

@@ -438,7 +438,7 @@ func (s *Store) ensure(ctx context.Context, tenant string) error {
 // tables holds every table with a tenant column except tenants itself.
 var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
-	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
+	"vehicles", "catalogue", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
 }
 

@@ -270,16 +270,6 @@ func (t *tx) Catalogue() ([]store.CatalogueItem, error) {
 		quantity_available, condition, lead_time_days FROM catalogue WHERE tenant = $1 ORDER BY ordinal`)
 }
 
-func (t *tx) AddPreloads(org uuid.UUID, ids []store.VehicleIdentifier) error {
-	for _, id := range ids {
-		if _, err := t.exec(`INSERT INTO preloads (tenant, organization_id, chassis_number, plate, country)
-			VALUES ($1, $2, $3, $4, $5)`, org, id.ChassisNumber, id.Plate, id.Country); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 const jobCols = `id, organization_id, site_id, external_id, claim_number, job_number, vehicle,
 	work_provider_id, images, status, created_at, updated_at`
 

@@ -342,10 +342,6 @@ func testJobs(t *testing.T, s store.Store) {
 	other := newJob(seed.OtherRepairerOrgID, "A", at(30)) // same external id, other organization
 	other.SiteID = seed.OtherSiteID
 	update(t, s, "jobs", func(tx store.Tx) error {
-		if err := tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{
-			{ChassisNumber: "JTNKARJE20J012345"}, {Plate: "NKR419", Country: "NZ"}}); err != nil {
-			return err
-		}
 		for _, j := range []store.Job{a, b, other} {
 			if err := tx.InsertJob(j); err != nil {
 				return err
@@ -497,7 +493,6 @@ func testRollback(t *testing.T, s store.Store) {
 			tx.InsertDelivery(newDelivery(seed.RepairerIntegrationID, at(1))),
 			tx.InsertFault(store.Fault{ID: uuid.New(), Method: "repairer.jobs.get", Probability: 1, Remaining: -1, CreatedAt: at(1)}),
 			tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1), MessageID: "m"}, store.SinkLimits{}),
-			tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{{ChassisNumber: "X"}}),
 			tx.UpdateJob(func() store.Job { j := seed.New().Jobs[0]; j.Status = store.JobClosed; return j }()),
 		}
 		for i, err := range steps {
