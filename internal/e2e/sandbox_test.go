@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -703,4 +704,62 @@ func TestPreloadKeepsNothing(t *testing.T) {
 	if after := rows(); after != before {
 		t.Fatalf("2,000 preloaded identifiers added %d rows", after-before)
 	}
+}
+
+// TestJobsListPages: repairer.jobs.list answers a page at a time, the same
+// as before for a small world (every job, next_cursor null), and its
+// cursor walks every job once, in order.
+func TestJobsListPages(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		rep := clientOf(t, a.URL(), "job-pages", sandbox.Repairer)
+		type page struct {
+			Items      []methods.JobV1 `json:"items"`
+			NextCursor *string         `json:"next_cursor"`
+		}
+		var small page
+		rep.ok("repairer.jobs.list", map[string]any{}, &small)
+		if len(small.Items) != 1 || small.NextCursor != nil {
+			t.Fatalf("a small world: %+v", small)
+		}
+		for i := range 54 {
+			rep.ok("repairer.jobs.insert", map[string]any{
+				"data":     map[string]any{"repairer_site_id": seed.AddingtonSiteID},
+				"identity": map[string]any{"external": fmt.Sprintf("PAGE-%02d", i)},
+				"if_":      map[string]any{"exists": "update"},
+			}, nil)
+		}
+		var first page
+		rep.ok("repairer.jobs.list", map[string]any{}, &first)
+		if len(first.Items) != methods.JobsPage || first.NextCursor == nil {
+			t.Fatalf("default page: %d items, next %v", len(first.Items), first.NextCursor)
+		}
+		seen := map[uuid.UUID]bool{}
+		var order []string
+		var cursor any
+		for range 20 {
+			var p page
+			rep.ok("repairer.jobs.list", map[string]any{"limit": 7, "cursor": cursor}, &p)
+			for _, j := range p.Items {
+				if seen[j.ID] {
+					t.Fatalf("job %s twice", j.ID)
+				}
+				seen[j.ID] = true
+				if j.ExternalID != nil {
+					order = append(order, *j.ExternalID)
+				}
+			}
+			if p.NextCursor == nil {
+				break
+			}
+			cursor = *p.NextCursor
+		}
+		if len(seen) != 55 || order[0] != "PAGE-53" || order[52] != "PAGE-01" {
+			t.Fatalf("walked %d jobs: %v", len(seen), order)
+		}
+		rep.fails("repairer.jobs.list", map[string]any{"cursor": "not-a-cursor"}, http.StatusBadRequest, "bad_request")
+		rep.fails("repairer.jobs.list", map[string]any{"limit": 201}, http.StatusBadRequest, "bad_request")
+		rep.fails("repairer.jobs.list", map[string]any{"limit": 0}, http.StatusBadRequest, "bad_request")
+	})
 }

@@ -100,7 +100,8 @@ type Tx interface {
 
 	Job(orgID, id uuid.UUID) (Job, error)
 	JobByExternal(orgID uuid.UUID, externalID string) (Job, error)
-	// Jobs lists an organization's jobs, newest first, optionally filtered.
+	// Jobs lists an organization's jobs, newest first (by id among equals),
+	// optionally filtered and paged.
 	Jobs(orgID uuid.UUID, f JobFilter) ([]Job, error)
 	// InsertJob returns ErrConflict when the id or (org, external id) exists.
 	InsertJob(Job) error
@@ -259,6 +260,16 @@ type Job struct {
 type JobFilter struct {
 	SiteID *uuid.UUID
 	Status string
+	// After lists only the jobs after this one in the listing's order
+	// (newest first, then by id): the next page.
+	After *JobKey
+	Limit int // at most this many; 0: all
+}
+
+// JobKey is a job's place in a listing.
+type JobKey struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
 
 // Part statuses.

@@ -450,9 +450,21 @@ func (t *tx) Jobs(org uuid.UUID, f store.JobFilter) ([]store.Job, error) {
 		}
 		out = append(out, cloneJob(j))
 	}
-	slices.SortFunc(out, func(a, b store.Job) int {
+	order := func(a, b store.Job) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(a.ID.String(), b.ID.String()))
-	})
+	}
+	slices.SortFunc(out, order)
+	if f.After != nil {
+		key := store.Job{CreatedAt: f.After.CreatedAt, ID: f.After.ID}
+		i, found := slices.BinarySearchFunc(out, key, order)
+		if found {
+			i++
+		}
+		out = out[i:]
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out, nil
 }
 

@@ -317,9 +317,19 @@ func (t *tx) JobByExternal(org uuid.UUID, ext string) (store.Job, error) {
 }
 
 func (t *tx) Jobs(org uuid.UUID, f store.JobFilter) ([]store.Job, error) {
+	var after *time.Time
+	var afterID *uuid.UUID
+	if f.After != nil {
+		after, afterID = &f.After.CreatedAt, &f.After.ID
+	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
 	return list(t, scanJob, `SELECT `+jobCols+` FROM jobs
 		WHERE tenant = $1 AND organization_id = $2 AND ($3::uuid IS NULL OR site_id = $3) AND ($4 = '' OR status = $4)
-		ORDER BY created_at DESC, id`, org, f.SiteID, f.Status)
+		  AND ($5::timestamptz IS NULL OR created_at < $5 OR (created_at = $5 AND id > $6))
+		ORDER BY created_at DESC, id LIMIT $7`, org, f.SiteID, f.Status, after, afterID, limit)
 }
 
 func (t *tx) InsertJob(j store.Job) error {

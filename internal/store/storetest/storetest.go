@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Integrations", testIntegrations},
 		{"ClientsAndAccessCodes", testClientsAndAccessCodes},
 		{"Jobs", testJobs},
+		{"JobPages", testJobPages},
 		{"Parts", testParts},
 		{"Procurements", testProcurements},
 		{"Events", testEvents},
@@ -378,6 +379,49 @@ func testJobs(t *testing.T, s store.Store) {
 		wantOther := j
 		wantOther.OrganizationID = seed.OtherRepairerOrgID
 		wantErr(t, tx.UpdateJob(wantOther), store.ErrNotFound)
+		return nil
+	})
+}
+
+// testJobPages: Jobs pages in the listing's order, ties on the creation
+// time broken by id, the filters applying within pages.
+func testJobPages(t *testing.T, s store.Store) {
+	var jobs []store.Job
+	update(t, s, "job-pages", func(tx store.Tx) error {
+		for i := range 7 {
+			j := newJob(seed.RepairerOrgID, fmt.Sprintf("P-%d", i), at(100+i/3)) // three share each time
+			if i == 4 {
+				j.Status = store.JobClosed
+			}
+			jobs = append(jobs, j)
+			if err := tx.InsertJob(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, "job-pages", func(tx store.Tx) error {
+		all := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{})).get(t)
+		equal(t, "all", len(all), 8) // and the seeded one
+		var paged []store.Job
+		var after *store.JobKey
+		for range 10 {
+			page := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{After: after, Limit: 3})).get(t)
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 3 {
+				t.Fatalf("a page of %d", len(page))
+			}
+			paged = append(paged, page...)
+			last := page[len(page)-1]
+			after = &store.JobKey{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		equal(t, "pages, in order", ids(paged), ids(all))
+		closed := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{Status: store.JobClosed, Limit: 5})).get(t)
+		equal(t, "filtered", ids(closed), []uuid.UUID{jobs[4].ID})
+		k := &store.JobKey{CreatedAt: jobs[4].CreatedAt, ID: jobs[4].ID}
+		equal(t, "filtered, after the only one", len(must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{Status: store.JobClosed, After: k})).get(t)), 0)
 		return nil
 	})
 }
