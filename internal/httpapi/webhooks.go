@@ -391,12 +391,18 @@ func (h *webhookRoutes) deliveries(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
 }
 
-// deliveryJSON renders a delivery with its attempts for the delivery log.
+// maxAttemptsShown bounds the attempts a delivery shows (replays add
+// attempts past webhooks.MaxAttempts), so a page of the log is bounded.
+const maxAttemptsShown = 20
+
+// deliveryJSON renders a delivery with its newest attempts for the
+// delivery log.
 func deliveryJSON(tx store.Tx, d store.Delivery) (map[string]any, error) {
 	as, err := tx.Attempts(d.ID)
 	if err != nil {
 		return nil, err
 	}
+	as = as[max(0, len(as)-maxAttemptsShown):]
 	attempts := make([]map[string]any, len(as))
 	for i, a := range as {
 		var code any

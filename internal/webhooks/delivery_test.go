@@ -435,3 +435,31 @@ func TestDialChecksTheAddress(t *testing.T) {
 		t.Fatalf("error %q does not say %q", res.Err, want)
 	}
 }
+
+// TestDeliveryLogShowsTheNewestAttempts: replays add attempts past the 8;
+// the log shows the newest 20 of them, and counts them all.
+func TestDeliveryLogShowsTheNewestAttempts(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	rc := newReceiver(t, func(int, received) int { return http.StatusInternalServerError })
+	s.subscribe("replays", seed.RepairerIntegrationID, rc.srv.URL)
+	if code := s.insertJob("replays", "REPLAY-1"); code != 200 {
+		t.Fatalf("jobs.insert: %d", code)
+	}
+	d := waitDelivery(t, s, "replays", store.DeliveryFailed)
+	for n := webhooks.MaxAttempts + 1; n <= 25; n++ {
+		if code := s.do(http.MethodPost, "/__webhooks/deliveries/"+d["id"].(string)+"/replay", "replays", nil, nil, nil); code != 200 {
+			t.Fatalf("replay: %d", code)
+		}
+		for rc.next(t).env.Attempt != n {
+		}
+		d = waitDelivery(t, s, "replays", store.DeliveryFailed)
+		for d["attempt_count"].(float64) != float64(n) {
+			d = waitDelivery(t, s, "replays", store.DeliveryFailed)
+		}
+	}
+	attempts := d["attempts"].([]any)
+	if len(attempts) != 20 || attempts[0].(map[string]any)["number"].(float64) != 6 || attempts[19].(map[string]any)["number"].(float64) != 25 {
+		t.Fatalf("%d attempts shown, from %v", len(attempts), attempts[0])
+	}
+}
