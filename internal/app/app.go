@@ -27,8 +27,11 @@ import (
 
 // Config is the server's whole configuration.
 type Config struct {
-	Addr        string // listen address, e.g. ":8080" or "127.0.0.1:0"
-	DatabaseURL string // empty: the in-memory store
+	Addr string // listen address, e.g. ":8080" or "127.0.0.1:0"
+	// WriteTimeout bounds writing one answer, from its first byte (0:
+	// DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	DatabaseURL  string // empty: the in-memory store
 	// Start-up against Postgres: each connection attempt is bounded by
 	// DatabaseConnectTimeout (also used for every later connection the pool
 	// opens), and start-up gives up after DatabaseConnectAttempts (0: the
@@ -123,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}),
 		recorder: rec, metrics: met,
 		server: &http.Server{
-			Handler:           h,
+			Handler:           writeDeadline(h, cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			IdleTimeout:       2 * time.Minute,
