@@ -270,23 +270,37 @@ func (r *Recorder) flushAll(ctx context.Context, timed bool) (int, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
-	failed := 0
-	for _, t := range tenants {
+	failed, written := 0, 0
+	for i, t := range tenants {
 		select {
 		case r.workers <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return failed + 1, fmt.Errorf("recorder: tenants not written: %w", ctx.Err())
+			return failed + len(tenants) - i, fmt.Errorf("recorder: tenants not written: %w", ctx.Err())
+		}
+		mu.Lock()
+		down := timed && written == 0 && failed >= flushWorkers
+		mu.Unlock()
+		if down {
+			// Every write so far failed: the store is down. The rest wait
+			// for the next round rather than each meet the failure (a
+			// connect timeout, perhaps) in turn.
+			<-r.workers
+			wg.Wait()
+			return failed + len(tenants) - i, fmt.Errorf("recorder: %d tenants not written: %w", failed+len(tenants)-i, first)
 		}
 		wg.Go(func() {
 			defer func() { <-r.workers }()
-			if err := r.flushTenant(ctx, t, timed); err != nil {
-				mu.Lock()
-				failed++
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
+			err := r.flushTenant(ctx, t, timed)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				written++
+				return
+			}
+			failed++
+			if first == nil {
+				first = err
 			}
 		})
 	}
