@@ -49,3 +49,54 @@ func TestBackgroundRoundStopsWhenTheStoreIsDown(t *testing.T) {
 		t.Fatalf("%d entries still buffered, want 100", r.entries)
 	}
 }
+
+// TestBufferBound: while the store cannot be written, the buffer holds
+// entries up to its bound, then keeps new ones without their bodies, then
+// drops them; coverage counts all the same. Once the store is back,
+// everything held is written.
+func TestBufferBound(t *testing.T) {
+	t.Parallel()
+	st := &switchable{Store: memory.New()}
+	st.down.Store(true)
+	r := New(st, 1000, nil)
+	r.maxBytes = 10 * (1024 + entryOverhead)
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	body := make([]byte, 512)
+	for i := range 30 {
+		r.Journal("w", store.JournalEntry{ID: uuid.New(), Time: time.Now(), Method: fmt.Sprint(i), Status: 200,
+			RequestBody: body, ResponseBody: body})
+		r.Count("w", "m 200")
+	}
+	if r.bytes > r.maxBytes+r.maxBytes/8 {
+		t.Fatalf("%d bytes buffered, over the bound %d", r.bytes, r.maxBytes+r.maxBytes/8)
+	}
+	if r.dropped == 0 || r.stripped == 0 {
+		t.Fatalf("stripped %d, dropped %d: want both", r.stripped, r.dropped)
+	}
+	st.down.Store(false)
+	if err := r.FlushTenant(context.Background(), "w"); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := st.Journal(context.Background(), "w", store.JournalFilter{})
+	if len(es) != 10+r.stripped || len(es[0].RequestBody) != 512 || string(es[len(es)-1].RequestBody) != string(bodyDropped) {
+		t.Fatalf("%d entries written, want the 10 whole and %d without bodies", len(es), r.stripped)
+	}
+	if cov, _ := st.Coverage(context.Background(), "w"); cov["m 200"] != 30 {
+		t.Fatalf("coverage %v, want all 30 calls", cov)
+	}
+}
+
+// switchable fails every write while down.
+type switchable struct {
+	store.Store
+	down atomic.Bool
+}
+
+func (s *switchable) Record(ctx context.Context, tenant string, rec store.Recording) error {
+	if s.down.Load() {
+		return errors.New("connection refused")
+	}
+	return s.Store.Record(ctx, tenant, rec)
+}

@@ -58,9 +58,10 @@ var bodyDropped = []byte("[not journaled: the journal buffer was full while the 
 // Recorder buffers journal entries and coverage counts per tenant. It runs
 // no goroutine while idle: the first buffered item arms a timer.
 type Recorder struct {
-	st   store.Store
-	keep int
-	log  *logx.Limited
+	st       store.Store
+	keep     int
+	maxBytes int // BufferBytes; tests lower it
+	log      *logx.Limited
 	// workers bounds the tenants background flushes write at once.
 	workers chan struct{}
 
@@ -97,8 +98,8 @@ func (b *batch) empty() bool { return len(b.entries) == 0 && len(b.counts) == 0 
 // New returns a recorder keeping the newest keep journal entries per tenant
 // (0: no journal).
 func New(st store.Store, keep int, log *slog.Logger) *Recorder {
-	return &Recorder{st: st, keep: keep, log: logx.NewLimited(log, 0), workers: make(chan struct{}, flushWorkers),
-		pending: map[string]*tenantBuffer{}}
+	return &Recorder{st: st, keep: keep, maxBytes: BufferBytes, log: logx.NewLimited(log, 0),
+		workers: make(chan struct{}, flushWorkers), pending: map[string]*tenantBuffer{}}
 }
 
 // Keep is how many journal entries a tenant keeps.
@@ -126,14 +127,14 @@ func (r *Recorder) Journal(tenant string, e store.JournalEntry) {
 	e.RequestBody, e.ResponseBody = cut(e.RequestBody), cut(e.ResponseBody)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.bytes+cost(e) > BufferBytes {
+	if r.bytes+cost(e) > r.maxBytes {
 		if e.RequestBody != nil {
 			e.RequestBody = bodyDropped
 		}
 		if e.ResponseBody != nil {
 			e.ResponseBody = bodyDropped
 		}
-		if r.bytes+cost(e) > BufferBytes+BufferBytes/8 {
+		if r.bytes+cost(e) > r.maxBytes+r.maxBytes/8 {
 			r.dropped++
 			return
 		}

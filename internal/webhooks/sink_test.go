@@ -201,6 +201,10 @@ func TestSubscriptionCap(t *testing.T) {
 		if code, reason := sub("http://127.0.0.1:1/3"); code != 200 {
 			t.Fatalf("after unsubscribing one: %d %s", code, reason)
 		}
+		// And URLs are bounded, so an integration's endpoints are.
+		if code, reason := sub("http://127.0.0.1:1/" + strings.Repeat("x", 2049)); code != 400 || reason != "bad_body" {
+			t.Fatalf("a 2 KiB URL: %d %q", code, reason)
+		}
 	})
 }
 
