@@ -77,13 +77,16 @@ func TestClientThatNeverReads(t *testing.T) {
 	if err := journal().Write(conn); err != nil {
 		t.Fatal(err)
 	}
+	// Its first byte says the answer is being written, so its deadline is
+	// set; then the client reads nothing until well past it.
+	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := conn.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(4 * timeout)
-	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	got, _ := io.Copy(io.Discard, conn)
+	rest, _ := io.Copy(io.Discard, conn)
+	got := 1 + rest
 	if got >= full {
 		t.Fatalf("the client that did not read got the whole answer (%d of %d bytes): the server held it", got, full)
-	}
-	if got == 0 {
-		t.Fatal("the client got nothing at all")
 	}
 }
