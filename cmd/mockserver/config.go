@@ -110,6 +110,17 @@ func (v intValue) Set(s string) error {
 
 // boolValue is a bool flag (--sandbox-routes=false); inverted, it sets
 // a field that says the opposite (NoSandboxRoutes).
+type positiveInt struct{ intValue }
+
+func (v positiveInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want a whole number, 1 or more")
+	}
+	*v.p = n
+	return nil
+}
+
 type boolValue struct {
 	p      *bool
 	invert bool

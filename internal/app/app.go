@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,22 +39,41 @@ import (
 // Config is the server's whole configuration. Every field means what it
 // says, zero included; DefaultConfig is where the defaults are.
 type Config struct {
-	Addr        string        // listen address, e.g. ":8080" or "127.0.0.1:0"
-	DatabaseURL string        // empty: the in-memory store
-	TenantIdle  time.Duration // drop worlds idle this long; 0: never
-	Logger      *slog.Logger  // nil: slog.Default()
+	Addr string // listen address, e.g. ":8080" or "127.0.0.1:0"
+	// WriteTimeout bounds writing one answer, from its first byte.
+	WriteTimeout time.Duration
+	DatabaseURL  string // empty: the in-memory store
+	// Start-up against Postgres: each connection attempt is bounded by
+	// DatabaseConnectTimeout (also every later connection the pool opens),
+	// and start-up gives up after DatabaseConnectAttempts.
+	DatabaseConnectTimeout  time.Duration
+	DatabaseConnectAttempts int
+	TenantIdle              time.Duration // drop worlds idle this long; 0: never
+	Logger                  *slog.Logger  // nil: slog.Default()
 
 	// Webhooks: the retry schedule on the tenant's clock, hosts allowed
-	// beside loopback, the fallback poll interval and how many deliveries
-	// are sent at once.
-	WebhookBackoff     []time.Duration
-	WebhookAllowHosts  []string
-	WebhookPoll        time.Duration
-	WebhookConcurrency int
+	// beside loopback, the fallback poll interval, how long one attempt may
+	// take, how many deliveries are sent at once, of one tenant and to one
+	// endpoint, and the circuit breaker of endpoints that keep timing out.
+	WebhookBackoff         []time.Duration
+	WebhookAllowHosts      []string
+	WebhookPoll            time.Duration
+	WebhookTimeout         time.Duration
+	WebhookConcurrency     int
+	WebhookPerTenant       int
+	WebhookPerEndpoint     int
+	WebhookBreakerTimeouts int
+	WebhookBreakerCooldown time.Duration
+	// Webhook state a world keeps: endpoints per integration, and the
+	// sink's newest records within a byte budget.
+	WebhookMaxEndpoints int
+	SinkMaxRecords      int
+	SinkMaxBytes        int
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
 	SandboxToken        string        // when set, every /__ route requires it (x-sandbox-token or Authorization: Bearer)
 	JournalSize         int           // calls journaled per tenant; 0: none
+	MaxFaults           int           // faults a tenant may have set
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
 	// ServiceMobilitySecret signs and checks the ServiceMobility stand-in's
 	// HS256 tokens; ServiceMobilityTimeout bounds a forwarded parts order,
@@ -71,12 +91,24 @@ type Config struct {
 // flag and no environment variable, and of every test server.
 func DefaultConfig() Config {
 	return Config{
-		Addr:               ":8080",
-		TenantIdle:         time.Hour,
-		WebhookBackoff:     slices.Clone(webhooks.DefaultBackoff),
-		WebhookPoll:        time.Second,
-		WebhookConcurrency: webhooks.DefaultConcurrency,
-		JournalSize:        controls.DefaultJournalSize,
+		Addr:                    ":8080",
+		WriteTimeout:            DefaultWriteTimeout,
+		DatabaseConnectTimeout:  postgres.DefaultConnectTimeout,
+		DatabaseConnectAttempts: postgres.DefaultConnectAttempts,
+		TenantIdle:              time.Hour,
+		WebhookBackoff:          slices.Clone(webhooks.DefaultBackoff),
+		WebhookPoll:             time.Second,
+		WebhookTimeout:          webhooks.AttemptTimeout,
+		WebhookConcurrency:      webhooks.DefaultConcurrency,
+		WebhookPerTenant:        webhooks.DefaultPerTenant,
+		WebhookPerEndpoint:      webhooks.DefaultPerEndpoint,
+		WebhookBreakerTimeouts:  webhooks.DefaultBreakerTimeouts,
+		WebhookBreakerCooldown:  webhooks.DefaultBreakerCooldown,
+		WebhookMaxEndpoints:     webhooks.DefaultMaxEndpoints,
+		SinkMaxRecords:          store.DefaultSinkRecords,
+		SinkMaxBytes:            store.DefaultSinkBytes,
+		JournalSize:             controls.DefaultJournalSize,
+		MaxFaults:               store.DefaultMaxFaults,
 
 		ServiceMobilitySecret:  servicemobility.DefaultSecret,
 		ServiceMobilityTimeout: servicemobility.DefaultTimeout,
@@ -128,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.listener = ln
 	a.server = &http.Server{
-		Handler:           h,
+		Handler:           writeDeadline(h, cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -159,7 +191,7 @@ func (a *App) handler() (http.Handler, error) {
 		return nil, err
 	}
 	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
-	sender := webhooks.NewSender(policy, 0)
+	sender := webhooks.NewSender(policy, cfg.WebhookTimeout)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
 		SupplierAutoConfirm: cfg.SupplierAutoConfirm,
 		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
@@ -171,7 +203,9 @@ func (a *App) handler() (http.Handler, error) {
 	}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
-		Modules: modules, Sender: sender, Sample: methods.SampleEvent})
+		Modules: modules, Sender: sender, Sample: methods.SampleEvent, MaxFaults: cfg.MaxFaults,
+		WebhookLimits: webhooks.Limits{Endpoints: cfg.WebhookMaxEndpoints,
+			Sink: store.SinkLimits{Records: cfg.SinkMaxRecords, Bytes: cfg.SinkMaxBytes}}})
 	docs := []apidocs.Document{
 		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
 		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/"},
@@ -203,7 +237,9 @@ func (a *App) handler() (http.Handler, error) {
 
 	a.services = append(a.services, webhooks.New(webhooks.Config{
 		Store: a.store, Sender: sender, Backoff: cfg.WebhookBackoff, Poll: cfg.WebhookPoll,
-		Concurrency: cfg.WebhookConcurrency, Logger: cfg.Logger, OnAttempt: a.metrics.WebhookAttempt,
+		Concurrency: cfg.WebhookConcurrency, PerTenant: cfg.WebhookPerTenant, PerEndpoint: cfg.WebhookPerEndpoint,
+		BreakerTimeouts: cfg.WebhookBreakerTimeouts, BreakerCooldown: cfg.WebhookBreakerCooldown,
+		Logger: cfg.Logger, OnAttempt: a.metrics.WebhookAttempt,
 	}))
 	if cfg.TenantIdle > 0 {
 		a.services = append(a.services, httpapi.Every(max(min(cfg.TenantIdle/4, time.Minute), 10*time.Millisecond), "drop idle tenants", cfg.Logger, a.dropIdle))
@@ -280,12 +316,20 @@ func documentResources(docs []apidocs.Document) []mcpserver.Resource {
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
-// else the in-memory store.
+// else the in-memory store, and says which it chose (never the credentials).
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
-	if cfg.DatabaseURL != "" {
-		return postgres.Open(ctx, cfg.DatabaseURL)
+	if cfg.DatabaseURL == "" {
+		cfg.Logger.Info("store", "kind", "memory")
+		return memory.New(), nil
 	}
-	return memory.New(), nil
+	st, err := postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Options{
+		ConnectTimeout: cfg.DatabaseConnectTimeout, ConnectAttempts: cfg.DatabaseConnectAttempts, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	host, db := st.Target()
+	cfg.Logger.Info("store", "kind", "postgres", "host", host, "database", db)
+	return st, nil
 }
 
 // URL is the server's base URL.

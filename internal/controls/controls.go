@@ -6,6 +6,7 @@
 package controls
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -33,6 +34,11 @@ type Config struct {
 	Sender *webhooks.Sender
 	// Sample is an event the probe may send to an integration.
 	Sample func(tx store.Tx, in store.Integration) (store.Event, error)
+	// WebhookLimits bound endpoints per integration and each world's sink
+	// (zero values: the defaults); MaxFaults is how many faults a world
+	// may have set (0: store.DefaultMaxFaults).
+	WebhookLimits webhooks.Limits
+	MaxFaults     int
 }
 
 // Controls are the shared sandbox routes.
@@ -47,6 +53,7 @@ func New(cfg Config) *Controls {
 	if cfg.Sender == nil {
 		cfg.Sender = webhooks.NewSender(webhooks.Policy{}, 0)
 	}
+	cfg.MaxFaults = cmp.Or(cfg.MaxFaults, store.DefaultMaxFaults)
 	return &Controls{cfg: cfg, st: cfg.Store, rec: cfg.Recorder}
 }
 
@@ -110,7 +117,7 @@ func (o observer) Observe(out *httpapi.Outcome) {
 func (c *Controls) reset(call *httpapi.Call) (any, error) {
 	// Buffered journal entries and counts belong to the world being
 	// replaced: write them there first so none lands in the fresh one.
-	if err := c.rec.Flush(call.Ctx); err != nil {
+	if err := c.rec.FlushTenant(call.Ctx, call.Tenant); err != nil {
 		return nil, err
 	}
 	if err := c.st.ResetTenant(call.Ctx, call.Tenant); err != nil {
@@ -148,7 +155,7 @@ func (c *Controls) clockSet(call *httpapi.Call) (any, error) {
 	}
 	// Journal times are stamped with the offset read at flush time: flush
 	// before the offset moves.
-	if err := c.rec.Flush(call.Ctx); err != nil {
+	if err := c.rec.FlushTenant(call.Ctx, call.Tenant); err != nil {
 		return nil, err
 	}
 	var out clockV1
@@ -218,7 +225,7 @@ func (c *Controls) journalList(call *httpapi.Call) (any, error) {
 	if f.Limit, err = intParam(q.Get("limit"), 1, 1<<30, "/query/limit"); err != nil {
 		return nil, err
 	}
-	if err := c.rec.Flush(call.Ctx); err != nil {
+	if err := c.rec.FlushTenant(call.Ctx, call.Tenant); err != nil {
 		return nil, err
 	}
 	entries, err := c.st.Journal(call.Ctx, call.Tenant, f)
@@ -273,7 +280,7 @@ func intParam(v string, lo, hi int, path string) (int, error) {
 }
 
 func (c *Controls) journalDelete(call *httpapi.Call) (any, error) {
-	if err := c.rec.Flush(call.Ctx); err != nil {
+	if err := c.rec.FlushTenant(call.Ctx, call.Tenant); err != nil {
 		return nil, err
 	}
 	if err := c.st.ClearJournal(call.Ctx, call.Tenant); err != nil {

@@ -42,7 +42,7 @@ func (c *Controls) coverage(call *httpapi.Call) (any, error) {
 	if api != "" && c.module(api) == nil {
 		return nil, httpapi.BadInput("/query/api", "not an API this server serves")
 	}
-	if err := c.rec.Flush(call.Ctx); err != nil {
+	if err := c.rec.FlushTenant(call.Ctx, call.Tenant); err != nil {
 		return nil, err
 	}
 	counts, err := c.st.Coverage(call.Ctx, call.Tenant)

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -10,6 +11,10 @@ import (
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/store"
 )
+
+// maxFaultFields bounds a fault's fields, and so GET /__faults (at most
+// the world's faults times this).
+const maxFaultFields = 16 << 10
 
 type faultInsertV1 struct {
 	API         *string        `json:"api"`
@@ -70,6 +75,13 @@ func (c *Controls) faultsInsert(call *httpapi.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	set, err := call.Tx.Faults("")
+	if err != nil {
+		return nil, err
+	}
+	if len(set) >= c.cfg.MaxFaults {
+		return nil, httpapi.BadInput("", fmt.Sprintf("a world has at most %d faults set: DELETE /__faults clears them, and used-up ones go by themselves", c.cfg.MaxFaults))
+	}
 	f.CreatedAt = call.Tx.Now()
 	if err := call.Tx.InsertFault(f); err != nil {
 		return nil, err
@@ -104,6 +116,9 @@ func (c *Controls) resolveFault(req faultInsertV1) (store.Fault, error) {
 	}
 	if req.Count != nil {
 		f.Remaining = *req.Count
+	}
+	if b, _ := json.Marshal(f.ErrorFields); len(b) > maxFaultFields {
+		return f, httpapi.BadInput("/fields", fmt.Sprintf("at most %d bytes of JSON", maxFaultFields))
 	}
 	if f.ErrorType == "" && f.Status == 0 {
 		if f.LatencyMS == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,13 +32,15 @@ type webhookRoutes struct {
 	st      store.Store
 	sender  *webhooks.Sender
 	sample  func(tx store.Tx, in store.Integration) (store.Event, error)
+	limits  webhooks.Limits
 	schemas map[string]*openapi3.Schema // request body schema by path
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
 // openapi-sandbox.json, which must document them.
 func (c *Controls) mountWebhooks(r chi.Router) error {
-	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, schemas: map[string]*openapi3.Schema{}}
+	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, limits: c.cfg.WebhookLimits.OrDefault(),
+		schemas: map[string]*openapi3.Schema{}}
 	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe"} {
 		item := c.cfg.Doc.Paths.Value(WebhookPrefix + p)
 		if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
@@ -95,7 +98,7 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the caller went away
 	}
-	httpapi.Logger(r).Error("webhook route failed", "error", err)
+	httpapi.Failed(r, slog.LevelError, "webhook route failed", "error", err)
 	refuse(w, http.StatusInternalServerError, "internal", "")
 }
 
@@ -176,7 +179,7 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	var ep store.Endpoint
 	var in store.Integration
 	err := h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
-		ep, in, err = webhooks.Subscribe(tx, h.sender.Policy(), req.IntegrationID, req.URL)
+		ep, in, err = webhooks.Subscribe(tx, h.sender.Policy(), h.limits.Endpoints, req.IntegrationID, req.URL)
 		return err
 	})
 	if urlRefused(w, err) {
@@ -185,6 +188,9 @@ func (h *webhookRoutes) subscribe(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		refuse(w, http.StatusBadRequest, "unknown_integration", "")
+	case errors.Is(err, webhooks.ErrTooManyEndpoints):
+		refuse(w, http.StatusBadRequest, "too_many_endpoints",
+			fmt.Sprintf("an integration has at most %d endpoints: unsubscribe one first", h.limits.Endpoints))
 	case err != nil:
 		fail(w, r, err)
 	default:
@@ -283,7 +289,7 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 	}
 	var v webhooks.SinkVerdict
 	err := h.st.Update(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
-		v, err = webhooks.Sink(tx, headers, body)
+		v, err = webhooks.Sink(tx, h.limits.Sink, headers, body)
 		return err
 	})
 	switch {
@@ -296,10 +302,44 @@ func (h *webhookRoutes) sinkReceive(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Sink pages: sinkPageSize records by default, at most maxSinkPage, and
+// no more than sinkPageBytes of bodies and headers (at least one record).
+const (
+	sinkPageSize  = 100
+	maxSinkPage   = 500
+	sinkPageBytes = 1 << 20
+)
+
 func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page := store.SinkPage{Limit: sinkPageSize, MaxBytes: sinkPageBytes}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxSinkPage {
+			refuse(w, http.StatusBadRequest, "bad_query", fmt.Sprintf("limit: 1 to %d", maxSinkPage))
+			return
+		}
+		page.Limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		seq, ok := webhooks.ParseSinkCursor(s)
+		if !ok {
+			refuse(w, http.StatusBadRequest, "bad_query", "cursor: the next_cursor of a previous page")
+			return
+		}
+		page.Before = seq
+	}
 	var recs []store.SinkRecord
+	var next any
 	err := h.st.View(r.Context(), httpapi.Tenant(r), func(tx store.Tx) (err error) {
-		recs, err = tx.SinkRecords()
+		if recs, err = tx.SinkRecords(page); err != nil || len(recs) == 0 {
+			return err
+		}
+		last := recs[len(recs)-1].Seq
+		rest, err := tx.SinkRecords(store.SinkPage{Before: last, Limit: 1})
+		if len(rest) > 0 {
+			next = webhooks.SinkCursor(last)
+		}
 		return err
 	})
 	if err != nil {
@@ -312,7 +352,7 @@ func (h *webhookRoutes) sinkList(w http.ResponseWriter, r *http.Request) {
 			"integration_id": rec.IntegrationID, "signature_valid": rec.SignatureValid,
 			"headers": rec.Headers, "body": strings.ToValidUTF8(string(rec.Body), "\uFFFD")}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items, "next_cursor": next})
 }
 
 // maxDeliveries bounds one page of the delivery log.
@@ -364,12 +404,18 @@ func (h *webhookRoutes) deliveries(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "items": items})
 }
 
-// deliveryJSON renders a delivery with its attempts for the delivery log.
+// maxAttemptsShown bounds the attempts a delivery shows (replays add
+// attempts past webhooks.MaxAttempts), so a page of the log is bounded.
+const maxAttemptsShown = 20
+
+// deliveryJSON renders a delivery with its newest attempts for the
+// delivery log.
 func deliveryJSON(tx store.Tx, d store.Delivery) (map[string]any, error) {
 	as, err := tx.Attempts(d.ID)
 	if err != nil {
 		return nil, err
 	}
+	as = as[max(0, len(as)-maxAttemptsShown):]
 	attempts := make([]map[string]any, len(as))
 	for i, a := range as {
 		var code any
@@ -427,7 +473,7 @@ func (h *webhookRoutes) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "delivery": item})
 	if err := h.st.Kick(context.WithoutCancel(r.Context())); err != nil {
-		httpapi.Logger(r).Warn("kick webhooks", "error", err)
+		httpapi.Failed(r, slog.LevelWarn, "kick webhooks", "error", err)
 	}
 }
 

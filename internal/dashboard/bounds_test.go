@@ -76,7 +76,7 @@ func TestLiveBounds(t *testing.T) {
 	}
 	// Every delivery is tried MaxAttempts+extra times.
 	for n := 1; n <= MaxAttempts+extra; n++ {
-		claimed, err := st.ClaimDeliveries(ctx, 0, time.Hour)
+		claimed, err := st.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})
 		if err != nil || len(claimed) != MaxDeliveries+extra {
 			t.Fatalf("claim %d: %d %v", n, len(claimed), err)
 		}
@@ -93,7 +93,7 @@ func TestLiveBounds(t *testing.T) {
 		entries = append(entries, store.JournalEntry{ID: uuid.New(), Method: "partly:repairer.jobs.get", Status: 200,
 			Time: seed.Epoch.Add(time.Duration(i) * time.Second), RequestID: fmt.Sprintf("req-%d", i), RequestBody: long})
 	}
-	if err := st.AppendJournal(ctx, tenant, entries, 1000); err != nil {
+	if err := st.Record(ctx, tenant, store.Recording{Journal: entries, Keep: 1000}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -297,7 +298,7 @@ func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, err error)
 	var pe *pageError
 	if !errors.As(err, &pe) {
 		if !errors.Is(err, context.Canceled) {
-			httpapi.Logger(r).Error("dashboard page failed", "error", err)
+			httpapi.Failed(r, slog.LevelError, "dashboard page failed", "error", err)
 		}
 		pe = &pageError{http.StatusInternalServerError, "Something went wrong on the server; its log says what."}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -14,10 +15,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/methods"
+	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
@@ -314,6 +317,34 @@ func TestFaults(t *testing.T) {
 		ctlOK(t, srv.URL, tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "forbidden"}, nil)
 		ctlOK(t, srv.URL, tenant, "DELETE /__faults", "", nil, nil)
 		rep.ok("repairer.jobs.get", demoJob, nil)
+	})
+}
+
+// TestFaultCap: a world holds at most its cap of faults; the next is
+// bad_request, used-up faults make room by themselves, and a fault's fields
+// are bounded.
+func TestFaultCap(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		cfg.MaxFaults = 3
+		a := startApp(t, cfg)
+		const tenant = "fault-cap"
+		rep := clientOf(t, a.URL(), tenant, sandbox.Repairer)
+		for range 2 {
+			ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1}, nil)
+		}
+		ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "businesses.list", "error": "forbidden", "count": 1}, nil)
+		_, body := ctl(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1})
+		if !strings.Contains(string(body), "at most 3 faults") {
+			t.Fatalf("over the cap: %s", body)
+		}
+		ctlFails(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1},
+			http.StatusBadRequest, "bad_request")
+		rep.fails("businesses.list", map[string]any{}, http.StatusForbidden, "forbidden") // its one use
+		ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "latency_ms": 1}, nil)
+		ctlOK(t, a.URL(), tenant, "DELETE /__faults", "", nil, nil)
+		ctlFails(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"method": "repairer.jobs.get", "error": "not_found",
+			"fields": map[string]any{"message": strings.Repeat("x", 17<<10)}}, http.StatusBadRequest, "bad_request")
 	})
 }
 
@@ -706,5 +737,108 @@ func TestSandboxToken(t *testing.T) {
 	waitFor(t, "the delivery to reach the sink", func() bool {
 		status, b := call("GET", "/__webhooks/sink", "x-sandbox-token", token)
 		return status == 200 && bytes.Contains(b, []byte(`"signature_valid":true`))
+	})
+}
+
+// TestPreloadKeepsNothing: tier1.vehicles.preload answers every good call
+// and stores nothing, however often it is called.
+func TestPreloadKeepsNothing(t *testing.T) {
+	t.Parallel()
+	url := pgtest.New(t)
+	a := startApp(t, apptest.Config(func(c *app.Config) { c.DatabaseURL = url }))
+	rep := clientOf(t, a.URL(), "preload", sandbox.Repairer)
+	rep.ok("repairer.jobs.get", demoJob, nil) // the world exists
+	// rows counts the world's rows in every table but the journal's.
+	rows := func() int64 {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		tables, err := conn.Query(ctx, `SELECT table_name FROM information_schema.columns
+			WHERE column_name = 'tenant' AND table_schema = 'public' AND table_name NOT IN ('journal', 'coverage')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(tables, pgx.RowTo[string])
+		if err != nil || len(names) < 10 {
+			t.Fatalf("tables %v %v", names, err)
+		}
+		var total int64
+		for _, name := range names {
+			var n int64
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+name+` WHERE tenant = 'preload'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			total += n
+		}
+		return total
+	}
+	before := rows()
+	ids := repeat(map[string]any{"vrm": map[string]any{"plate": "NKR419", "location": map[string]any{"country": "NZ"}}}, 100)
+	for range 20 {
+		rep.ok("tier1.vehicles.preload", map[string]any{"identifiers": ids}, nil)
+	}
+	if after := rows(); after != before {
+		t.Fatalf("2,000 preloaded identifiers added %d rows", after-before)
+	}
+}
+
+// TestJobsListPages: repairer.jobs.list answers a page at a time, the same
+// as before for a small world (every job, next_cursor null), and its
+// cursor walks every job once, in order.
+func TestJobsListPages(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, cfg app.Config) {
+		a := startApp(t, cfg)
+		rep := clientOf(t, a.URL(), "job-pages", sandbox.Repairer)
+		type page struct {
+			Items      []methods.JobV1 `json:"items"`
+			NextCursor *string         `json:"next_cursor"`
+		}
+		var small page
+		rep.ok("repairer.jobs.list", map[string]any{}, &small)
+		if len(small.Items) != 1 || small.NextCursor != nil {
+			t.Fatalf("a small world: %+v", small)
+		}
+		for i := range 54 {
+			rep.ok("repairer.jobs.insert", map[string]any{
+				"data":     map[string]any{"repairer_site_id": seed.AddingtonSiteID},
+				"identity": map[string]any{"external": fmt.Sprintf("PAGE-%02d", i)},
+				"if_":      map[string]any{"exists": "update"},
+			}, nil)
+		}
+		var first page
+		rep.ok("repairer.jobs.list", map[string]any{}, &first)
+		if len(first.Items) != methods.JobsPage || first.NextCursor == nil {
+			t.Fatalf("default page: %d items, next %v", len(first.Items), first.NextCursor)
+		}
+		seen := map[uuid.UUID]bool{}
+		var order []string
+		var cursor any
+		for range 20 {
+			var p page
+			rep.ok("repairer.jobs.list", map[string]any{"limit": 7, "cursor": cursor}, &p)
+			for _, j := range p.Items {
+				if seen[j.ID] {
+					t.Fatalf("job %s twice", j.ID)
+				}
+				seen[j.ID] = true
+				if j.ExternalID != nil {
+					order = append(order, *j.ExternalID)
+				}
+			}
+			if p.NextCursor == nil {
+				break
+			}
+			cursor = *p.NextCursor
+		}
+		if len(seen) != 55 || order[0] != "PAGE-53" || order[52] != "PAGE-01" {
+			t.Fatalf("walked %d jobs: %v", len(seen), order)
+		}
+		rep.fails("repairer.jobs.list", map[string]any{"cursor": "not-a-cursor"}, http.StatusBadRequest, "bad_request")
+		rep.fails("repairer.jobs.list", map[string]any{"limit": 201}, http.StatusBadRequest, "bad_request")
+		rep.fails("repairer.jobs.list", map[string]any{"limit": 0}, http.StatusBadRequest, "bad_request")
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
@@ -117,7 +118,7 @@ func (p *pipeline) handler(rt *route) http.HandlerFunc {
 			// Until the handler returns, net/http may still hold the answer.
 			_ = http.NewResponseController(w).Flush()
 			if err := o.Written.Release(r.Context(), p.st, o.Tenant); err != nil {
-				logger(r).Warn("release webhooks", "error", err)
+				Failed(r, slog.LevelWarn, "release webhooks", "error", err)
 			}
 		}
 	}
@@ -174,7 +175,7 @@ func (p *pipeline) fail(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 	case errors.Is(err, context.Canceled):
 		a.Status = StatusClientClosed
 	case a.Status >= 500 && !errors.As(err, &inj):
-		logger(r).Error("request failed", "error", err)
+		Failed(r, slog.LevelError, "request failed", "error", err)
 	}
 	o.Status, o.Variant, o.ContentType, o.Body = a.Status, a.Variant, "application/json", a.Body
 	// What a failed call wrote in its own transaction was not kept; what

@@ -80,7 +80,7 @@ func New(cfg Config) (http.Handler, error) {
 		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 		defer cancel()
 		if err := cfg.Store.Ping(ctx); err != nil {
-			logger(req).Warn("not ready", "error", err)
+			Failed(req, slog.LevelWarn, "not ready", "error", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
 		}

@@ -282,3 +282,26 @@ func TestAccessLogNamesTheTenant(t *testing.T) {
 		t.Fatalf("the access log does not name the tenant: %s", logs.String())
 	}
 }
+
+// down is a store whose transactions all fail, as a Postgres that went away.
+type down struct{ *memory.Store }
+
+func (down) View(context.Context, string, func(store.Tx) error) error {
+	return errors.New("connection refused")
+}
+
+// TestFailuresAreLoggedOncePerInterval: while the store is down every
+// request fails alike; the log says so once, not once per request.
+func TestFailuresAreLoggedOncePerInterval(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	srv := newEdgeLogging(t, down{memory.New()}, nil, logs)
+	for range 50 {
+		if status, _, _ := do(t, "GET", srv.URL+"/test/items/7", ""); status != 500 {
+			t.Fatalf("with the store down: %d", status)
+		}
+	}
+	if n := strings.Count(logs.String(), `msg="request failed"`); n != 1 {
+		t.Fatalf("request failed logged %d times for 50 failures, want once:\n%s", n, logs.String())
+	}
+}

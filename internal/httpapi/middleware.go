@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/partifact/mockserver/internal/logx"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/store"
 )
@@ -24,6 +25,8 @@ const (
 	tenantKey ctxKey = iota
 	loggerKey
 	sandboxKey
+	limitedKey
+	requestIDKey
 )
 
 // tenantOf is the world a request names, or why its name was refused.
@@ -65,10 +68,25 @@ var (
 // TenantHeaders select a private world; they are synonyms.
 var TenantHeaders = []string{"x-partifact-tenant", "x-mock-tenant"}
 
+// Failed logs a failure of a request at most once per logx.DefaultInterval
+// for each message (with a count of those held back): when the store is
+// down every request fails alike, and one line says so as well as
+// thousands. Pass a constant message; what varies goes in args.
+func Failed(r *http.Request, level slog.Level, msg string, args ...any) {
+	l, _ := r.Context().Value(limitedKey).(*logx.Limited)
+	if l == nil {
+		logger(r).Log(r.Context(), level, msg, args...)
+		return
+	}
+	id, _ := r.Context().Value(requestIDKey).(string)
+	l.Log(r.Context(), level, msg, append(args, "request_id", id)...)
+}
+
 // requestID names every request: the caller's x-request-id when it is sane,
 // else a fresh one. The name goes back in the response and into every log
 // line of the request. traceparent is echoed as reflectapi servers do.
 func requestID(base *slog.Logger) func(http.Handler) http.Handler {
+	limited := logx.NewLimited(base, 0)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get("X-Request-Id")
@@ -83,6 +101,8 @@ func requestID(base *slog.Logger) func(http.Handler) http.Handler {
 				h.Set("traceparent", tp)
 			}
 			ctx := context.WithValue(r.Context(), loggerKey, base.With("request_id", id))
+			ctx = context.WithValue(ctx, limitedKey, limited)
+			ctx = context.WithValue(ctx, requestIDKey, id)
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -290,7 +291,7 @@ func (f *install) decide(w http.ResponseWriter, r *http.Request) {
 func (f *install) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *pageError
 	if !errors.As(err, &pe) {
-		httpapi.Logger(r).Error("install flow failed", "error", err)
+		httpapi.Failed(r, slog.LevelError, "install flow failed", "error", err)
 		pe = &pageError{http.StatusInternalServerError, "Something went wrong on our side. Try again."}
 	}
 	f.render(w, pe.status, "error", pe.message)

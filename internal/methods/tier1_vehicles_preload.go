@@ -1,17 +1,9 @@
 package methods
 
-import "github.com/partifact/mockserver/internal/store"
-
-// tier1.vehicles.preload queues vehicles for later lookups. The queue is kept
-// with the organization's records; nothing in the public API reads it back.
-var tier1VehiclesPreload = def("tier1.vehicles.preload", Repairer, true,
-	func(c *Call, r *Tier1PreloadRequest) (any, error) {
-		ids := make([]store.VehicleIdentifier, len(r.Identifiers))
-		for i, v := range r.Identifiers {
-			ids[i] = vehicleIdentifier(v)
-		}
-		if err := c.Tx.AddPreloads(c.Caller.OrganizationID, ids); err != nil {
-			return nil, err
-		}
-		return Empty{}, nil
-	})
+// tier1.vehicles.preload queues vehicles for later use in the vendor's
+// other services. The mock keeps none: nothing in the API reads a queue
+// back (tier1.prepare answers from the world's vehicle register either
+// way), and a kept queue only grew. Every identifier is checked by the
+// request schema (the VIN and plate rules are there).
+var tier1VehiclesPreload = def("tier1.vehicles.preload", Repairer, false,
+	func(*Call, *Tier1PreloadRequest) (any, error) { return Empty{}, nil })

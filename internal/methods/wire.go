@@ -221,6 +221,13 @@ type JobsGetRequest struct {
 type JobsListRequest struct {
 	SiteID *uuid.UUID `json:"site_id"`
 	Status *string    `json:"status"`
+	Limit  *int       `json:"limit"`
+	Cursor *string    `json:"cursor"`
+}
+
+type JobsListResponse struct {
+	Items      []JobV1 `json:"items"`
+	NextCursor *string `json:"next_cursor"`
 }
 
 type PartInsertV1 struct {

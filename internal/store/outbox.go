@@ -81,15 +81,59 @@ type DeliveryFilter struct {
 // SinkRecord is one request received by the built-in webhook sink.
 type SinkRecord struct {
 	ID             uuid.UUID
+	Seq            int64 // order of arrival in the tenant, set by the store
 	ReceivedAt     time.Time
 	Headers        map[string]string
 	Body           []byte
 	SignatureValid bool
 	IntegrationID  *uuid.UUID // the integration the message was for, when known
+	// MessageID is the envelope's message_id when the sink accepted the
+	// message (a duplicate included), else "".
+	MessageID string
 }
 
-// SinkCap is how many sink records a tenant keeps (the newest).
-const SinkCap = 500
+// Size is what a record counts against SinkLimits.Bytes: its body and
+// headers.
+func (r SinkRecord) Size() int {
+	n := len(r.Body)
+	for k, v := range r.Headers {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// Sink defaults: a tenant's sink keeps its newest DefaultSinkRecords
+// records within DefaultSinkBytes, the oldest going first.
+const (
+	DefaultSinkRecords = 500
+	DefaultSinkBytes   = 8 << 20
+)
+
+// SinkLimits bound a tenant's sink; zero values take the defaults.
+type SinkLimits struct {
+	Records int
+	Bytes   int
+}
+
+// OrDefault fills the zero limits with the defaults.
+func (l SinkLimits) OrDefault() SinkLimits {
+	if l.Records <= 0 {
+		l.Records = DefaultSinkRecords
+	}
+	if l.Bytes <= 0 {
+		l.Bytes = DefaultSinkBytes
+	}
+	return l
+}
+
+// SinkPage selects sink records, newest first: those older than Before
+// (a Seq; 0: from the newest), at most Limit (0: all), and no more than
+// MaxBytes of Size once the first is in (0: no bound).
+type SinkPage struct {
+	Before   int64
+	Limit    int
+	MaxBytes int
+}
 
 // OutboxTx is the per-tenant part of the outbox, inside a transaction.
 type OutboxTx interface {
@@ -109,20 +153,43 @@ type OutboxTx interface {
 	// Its attempt count goes on from where it was.
 	RequeueDelivery(id uuid.UUID, at time.Time) error
 
-	// AddSinkRecord keeps the newest SinkCap records of the tenant.
-	AddSinkRecord(SinkRecord) error
-	// SinkRecords lists the sink's records, newest first.
-	SinkRecords() ([]SinkRecord, error)
+	// AddSinkRecord adds a record and evicts the tenant's oldest until
+	// its sink is within limits again; its cost does not grow with what the
+	// sink holds.
+	AddSinkRecord(SinkRecord, SinkLimits) error
+	// SinkAccepted reports whether the sink holds a record accepting the
+	// message id.
+	SinkAccepted(messageID string) (bool, error)
+	// SinkRecords lists a page of the sink's records, newest first.
+	SinkRecords(SinkPage) ([]SinkRecord, error)
+}
+
+// Claim says what ClaimDeliveries may take; zero values limit nothing.
+type Claim struct {
+	Limit int           // at most this many deliveries
+	Lease time.Duration // claimed until now+Lease, on the wall clock
+	// PerTenant takes at most this many of one tenant, so that one
+	// tenant's backlog cannot fill a claim.
+	PerTenant int
+	// SkipTenants and SkipEndpoints are passed over: the dispatcher's
+	// share of them is in use, or it holds an endpoint back.
+	SkipTenants   []string
+	SkipEndpoints []uuid.UUID
 }
 
 // Outbox is the cross-tenant part, used by the dispatcher.
 type Outbox interface {
-	// ClaimDeliveries marks up to limit due deliveries of any tenant
-	// in_flight until now+lease (wall clock) and returns them, oldest due
+	// ClaimDeliveries marks due deliveries of any tenant, within c,
+	// in_flight until now+c.Lease (wall clock) and returns them, oldest due
 	// first. Due: pending with NextAttemptAt at or before the tenant's clock,
 	// or in_flight with an expired lease (a crashed claimer). Concurrent
 	// claimers, in this process or another, never get the same delivery.
-	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error)
+	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
+	// DeferEndpoint makes the endpoint's pending deliveries due no sooner
+	// than d from now on the tenant's clock, without an attempt: the
+	// dispatcher holding back an endpoint that keeps timing out. It returns
+	// how many it moved.
+	DeferEndpoint(ctx context.Context, tenant string, endpointID uuid.UUID, d time.Duration) (int, error)
 	// CompleteAttempt records attempt a of a claimed delivery and moves it to
 	// status (pending, with the next try due at next; delivered; or failed).
 	// It returns ErrNotFound when the delivery is no longer in_flight with
@@ -134,4 +201,19 @@ type Outbox interface {
 	Kick(ctx context.Context) error
 	// Wakeups receives, coalesced, after any instance kicks.
 	Wakeups() <-chan struct{}
+}
+
+// SinkPageBytes cuts records (newest first) to those within maxBytes of
+// Size, the first always kept (0: no bound), for the stores' SinkRecords.
+func SinkPageBytes(recs []SinkRecord, maxBytes int) []SinkRecord {
+	if maxBytes <= 0 {
+		return recs
+	}
+	n := 0
+	for i, r := range recs {
+		if n += r.Size(); n > maxBytes && i > 0 {
+			return recs[:i]
+		}
+	}
+	return recs
 }

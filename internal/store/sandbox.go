@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -48,13 +50,18 @@ type JournalFilter struct {
 	Limit  int // 0: every kept entry
 }
 
+// DefaultMaxFaults is how many faults a tenant may have set at once by
+// default: every call of a method reads that method's faults.
+const DefaultMaxFaults = 100
+
 // SandboxTx is the per-tenant part of sandbox state inside a transaction.
 type SandboxTx interface {
 	InsertFault(Fault) error
-	// Faults lists the tenant's faults with Remaining != 0, oldest first; an
-	// empty method lists those of every method.
+	// Faults lists the tenant's faults, oldest first; an empty method lists
+	// those of every method.
 	Faults(method string) ([]Fault, error)
-	// UseFault takes one use of a fault; ErrNotFound when none is left.
+	// UseFault takes one use of a fault, removing it with its last one;
+	// ErrNotFound when none is left.
 	UseFault(id uuid.UUID) error
 	DeleteFaults() error
 	// ProcurementByID finds a procurement whatever its organizations, for
@@ -70,17 +77,30 @@ type DueProcurement struct {
 	ID     uuid.UUID
 }
 
+// Recording is what the recorder writes of one tenant at once.
+type Recording struct {
+	// Journal holds new entries, oldest first, their Time on the wall
+	// clock: the store moves them to the tenant's clock as it writes them.
+	Journal []JournalEntry
+	// Keep is how many entries the tenant's journal keeps (the newest);
+	// negative: all.
+	Keep int
+	// Coverage holds counts to add to the tenant's coverage counters (keys
+	// such as "repairer.jobs.get 200" or "repairer.jobs.get not_found").
+	Coverage map[string]int
+}
+
 // Sandbox is the part that works outside method transactions, so that
 // recording a request never slows or fails the request itself.
 type Sandbox interface {
-	// AppendJournal adds entries (oldest first) and keeps the newest keep.
-	AppendJournal(ctx context.Context, tenant string, entries []JournalEntry, keep int) error
+	// Record writes one tenant's journal entries and coverage counts in
+	// one transaction: all of it or, on an error, none. Text the store
+	// cannot hold as it is (a NUL, invalid UTF-8) is kept as CleanText
+	// makes it; bodies are kept byte for byte.
+	Record(ctx context.Context, tenant string, r Recording) error
 	// Journal lists entries oldest first.
 	Journal(ctx context.Context, tenant string, f JournalFilter) ([]JournalEntry, error)
 	ClearJournal(ctx context.Context, tenant string) error
-	// AddCoverage adds counts to the tenant's coverage counters (keys such as
-	// "repairer.jobs.get 200" or "repairer.jobs.get not_found").
-	AddCoverage(ctx context.Context, tenant string, counts map[string]int) error
 	Coverage(ctx context.Context, tenant string) (map[string]int, error)
 	// DueProcurements lists, across all tenants, up to limit procurements
 	// still order_requested whose CreatedAt is at or before their tenant's
@@ -104,4 +124,15 @@ type TenantUse struct {
 	// (Postgres at most every few seconds), as dropping idle worlds needs
 	// no finer grain.
 	LastUsed time.Time
+}
+
+// CleanText is s as every store keeps journaled text (a method name, a
+// request id): a NUL or invalid UTF-8 becomes U+FFFD, since Postgres text
+// holds neither. Both stores apply it, to what they write and to filters,
+// so they answer alike and a filter finds what was written.
+func CleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

@@ -97,11 +97,11 @@ type Tx interface {
 	VehicleByPlate(country, plate string) (Vehicle, error)
 	// Catalogue lists every offerable item of the world, in a stable order.
 	Catalogue() ([]CatalogueItem, error)
-	AddPreloads(orgID uuid.UUID, identifiers []VehicleIdentifier) error
 
 	Job(orgID, id uuid.UUID) (Job, error)
 	JobByExternal(orgID uuid.UUID, externalID string) (Job, error)
-	// Jobs lists an organization's jobs, newest first, optionally filtered.
+	// Jobs lists an organization's jobs, newest first (by id among equals),
+	// optionally filtered and paged.
 	Jobs(orgID uuid.UUID, f JobFilter) ([]Job, error)
 	// InsertJob returns ErrConflict when the id or (org, external id) exists.
 	InsertJob(Job) error
@@ -262,6 +262,16 @@ type Job struct {
 type JobFilter struct {
 	SiteID *uuid.UUID
 	Status string
+	// After lists only the jobs after this one in the listing's order
+	// (newest first, then by id): the next page.
+	After *JobKey
+	Limit int // at most this many; 0: all
+}
+
+// JobKey is a job's place in a listing.
+type JobKey struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
 
 // Part statuses.

@@ -230,7 +230,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	if err != nil || len(held) != 1 {
 		t.Fatalf("fan-out: %v, %d deliveries", err, len(held))
 	}
-	if got, err := st.ClaimDeliveries(ctx, 10, time.Minute); err != nil || len(got) != 0 {
+	if got, err := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute}); err != nil || len(got) != 0 {
 		t.Fatalf("claimed %d before the release (%v)", len(got), err)
 	}
 	if err := webhooks.Release(ctx, st, "hold", held); err != nil {
@@ -241,7 +241,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	default:
 		t.Fatal("release did not wake the dispatcher")
 	}
-	got, err := st.ClaimDeliveries(ctx, 10, time.Minute)
+	got, err := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute})
 	if err != nil || len(got) != 1 || got[0].ID != held[0] {
 		t.Fatalf("after the release: %v, %v", got, err)
 	}
@@ -249,7 +249,7 @@ func TestHeldUntilReleased(t *testing.T) {
 	if err := webhooks.Release(ctx, st, "hold", held); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := st.ClaimDeliveries(ctx, 10, time.Minute); len(again) != 0 {
+	if again, _ := st.ClaimDeliveries(ctx, store.Claim{Limit: 10, Lease: time.Minute}); len(again) != 0 {
 		t.Fatalf("a late release made an in-flight delivery claimable: %v", again)
 	}
 }
@@ -434,5 +434,33 @@ func TestDialChecksTheAddress(t *testing.T) {
 	}
 	if want := "not loopback"; !strings.Contains(res.Err, want) {
 		t.Fatalf("error %q does not say %q", res.Err, want)
+	}
+}
+
+// TestDeliveryLogShowsTheNewestAttempts: replays add attempts past the 8;
+// the log shows the newest 20 of them, and counts them all.
+func TestDeliveryLogShowsTheNewestAttempts(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.DefaultConfig())
+	rc := newReceiver(t, func(int, received) int { return http.StatusInternalServerError })
+	s.subscribe("replays", seed.RepairerIntegrationID, rc.srv.URL)
+	if code := s.insertJob("replays", "REPLAY-1"); code != 200 {
+		t.Fatalf("jobs.insert: %d", code)
+	}
+	d := waitDelivery(t, s, "replays", store.DeliveryFailed)
+	for n := webhooks.MaxAttempts + 1; n <= 25; n++ {
+		if code := s.do(http.MethodPost, "/__webhooks/deliveries/"+d["id"].(string)+"/replay", "replays", nil, nil, nil); code != 200 {
+			t.Fatalf("replay: %d", code)
+		}
+		for rc.next(t).env.Attempt != n {
+		}
+		d = waitDelivery(t, s, "replays", store.DeliveryFailed)
+		for d["attempt_count"].(float64) != float64(n) {
+			d = waitDelivery(t, s, "replays", store.DeliveryFailed)
+		}
+	}
+	attempts := d["attempts"].([]any)
+	if len(attempts) != 20 || attempts[0].(map[string]any)["number"].(float64) != 6 || attempts[19].(map[string]any)["number"].(float64) != 25 {
+		t.Fatalf("%d attempts shown, from %v", len(attempts), attempts[0])
 	}
 }

@@ -1,8 +1,11 @@
 package webhooks
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -10,11 +13,36 @@ import (
 	"github.com/partifact/mockserver/webhook"
 )
 
+// DefaultMaxEndpoints is how many endpoints an integration may have by
+// default: each event costs a delivery per endpoint.
+const DefaultMaxEndpoints = 20
+
+// Limits bound the webhook state of a world; zero values take the
+// defaults (DefaultMaxEndpoints, store.DefaultSinkRecords and
+// DefaultSinkBytes).
+type Limits struct {
+	Endpoints int // per integration
+	Sink      store.SinkLimits
+}
+
+// OrDefault fills the zero limits with the defaults.
+func (l Limits) OrDefault() Limits {
+	if l.Endpoints <= 0 {
+		l.Endpoints = DefaultMaxEndpoints
+	}
+	l.Sink = l.Sink.OrDefault()
+	return l
+}
+
+// ErrTooManyEndpoints: the integration has as many endpoints as Limits
+// allow.
+var ErrTooManyEndpoints = errors.New("webhooks: the integration has as many endpoints as it may")
+
 // Subscribe adds url as an endpoint of an integration; subscribing a URL
 // twice returns the first endpoint. It returns ErrBadURL or ErrNotLoopback
-// for a URL the policy refuses and store.ErrNotFound for an unknown
-// integration.
-func Subscribe(tx store.Tx, p Policy, integrationID uuid.UUID, url string) (store.Endpoint, store.Integration, error) {
+// for a URL the policy refuses, store.ErrNotFound for an unknown
+// integration and ErrTooManyEndpoints when it has max endpoints already.
+func Subscribe(tx store.Tx, p Policy, max int, integrationID uuid.UUID, url string) (store.Endpoint, store.Integration, error) {
 	if err := p.Check(url); err != nil {
 		return store.Endpoint{}, store.Integration{}, err
 	}
@@ -30,6 +58,9 @@ func Subscribe(tx store.Tx, p Policy, integrationID uuid.UUID, url string) (stor
 		if ep.URL == url {
 			return ep, in, nil
 		}
+	}
+	if len(eps) >= max {
+		return store.Endpoint{}, in, ErrTooManyEndpoints
 	}
 	ep := store.Endpoint{ID: uuid.New(), IntegrationID: in.ID, URL: url, CreatedAt: tx.Now()}
 	return ep, in, tx.InsertEndpoint(ep)
@@ -88,11 +119,12 @@ type SinkVerdict struct {
 }
 
 // Sink receives a message the way a correct receiver does, and records it
-// whatever the verdict: the signature header is required, the signature must
-// verify with the secret of the integration the envelope names, the
-// timestamp must be within the window of the tenant's clock, and a message
-// id accepted before is acknowledged as a duplicate.
-func Sink(tx store.Tx, headers map[string]string, body []byte) (SinkVerdict, error) {
+// whatever the verdict, within limits: the signature header is required,
+// the signature must verify with the secret of the integration the envelope
+// names, the timestamp must be within the window of the tenant's clock, and
+// a message id accepted before (and still kept) is acknowledged as a
+// duplicate.
+func Sink(tx store.Tx, limits store.SinkLimits, headers map[string]string, body []byte) (SinkVerdict, error) {
 	now := tx.Now()
 	v := SinkVerdict{Record: store.SinkRecord{ID: uuid.New(), ReceivedAt: now, Headers: headers, Body: body}}
 	var head struct {
@@ -106,12 +138,12 @@ func Sink(tx store.Tx, headers map[string]string, body []byte) (SinkVerdict, err
 		v.Reason = SinkBadBody
 	}
 	if v.Reason != "" {
-		return v, tx.AddSinkRecord(v.Record)
+		return v, tx.AddSinkRecord(v.Record, limits)
 	}
 	in, err := tx.Integration(head.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
 		v.Reason = SinkUnknownIntegration
-		return v, tx.AddSinkRecord(v.Record)
+		return v, tx.AddSinkRecord(v.Record, limits)
 	}
 	if err != nil {
 		return v, err
@@ -128,31 +160,31 @@ func Sink(tx store.Tx, headers map[string]string, body []byte) (SinkVerdict, err
 		v.Reason = SinkBadSignature
 	}
 	if v.Reason == "" {
-		prev, err := tx.SinkRecords()
-		if err != nil {
+		// Looked up by id: no stored body is read again.
+		if v.Duplicate, err = tx.SinkAccepted(env.MessageID); err != nil {
 			return v, err
 		}
-		for _, r := range prev {
-			if accepted(r) == env.MessageID {
-				v.Duplicate = true
-				break
-			}
-		}
+		v.Record.MessageID = env.MessageID
 	}
-	return v, tx.AddSinkRecord(v.Record)
+	return v, tx.AddSinkRecord(v.Record, limits)
 }
 
-// accepted is the message id of a record the sink accepted, or "".
-func accepted(r store.SinkRecord) string {
-	if !r.SignatureValid {
-		return ""
+// SinkCursor is the opaque cursor of the sink page after the record with
+// seq; ParseSinkCursor reads it back.
+func SinkCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("sink:" + strconv.FormatInt(seq, 10)))
+}
+
+// ParseSinkCursor reads a SinkCursor; false when it is not one.
+func ParseSinkCursor(s string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
 	}
-	var env webhook.Envelope
-	if json.Unmarshal(r.Body, &env) != nil {
-		return ""
+	n, ok := strings.CutPrefix(string(b), "sink:")
+	if !ok {
+		return 0, false
 	}
-	if d := r.ReceivedAt.Sub(env.Timestamp); d > webhook.Tolerance || d < -webhook.Tolerance {
-		return ""
-	}
-	return env.MessageID
+	seq, err := strconv.ParseInt(n, 10, 64)
+	return seq, err == nil && seq > 0
 }

@@ -3,7 +3,9 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -50,6 +52,7 @@ type Result struct {
 	StatusCode int // 0 when no answer came
 	Latency    time.Duration
 	Err        string // why no answer came
+	TimedOut   bool   // no answer within the timeout
 	Excerpt    string // the start of the answer's body
 }
 
@@ -74,7 +77,9 @@ func (s *Sender) Send(ctx context.Context, url, tenant string, body []byte, sig 
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return Result{Latency: time.Since(start), Err: err.Error()}
+		var ne net.Error
+		timedOut := ctx.Err() == context.DeadlineExceeded || (errors.As(err, &ne) && ne.Timeout())
+		return Result{Latency: time.Since(start), Err: err.Error(), TimedOut: timedOut}
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, excerptLen))

@@ -1,7 +1,9 @@
 package webhooks_test
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,4 +163,131 @@ func TestDeliveryLogAnswers(t *testing.T) {
 			t.Fatalf("%s: %d %+v, want %d %q", tc.name, code, out, tc.status, tc.reason)
 		}
 	}
+}
+
+// TestSubscriptionCap: an integration has at most its cap of endpoints;
+// the next is refused in the family's shape, resubscribing a URL it has is
+// still fine, and unsubscribing makes room.
+func TestSubscriptionCap(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, base app.Config) {
+		base.WebhookMaxEndpoints = 3
+		s := start(t, base)
+		sub := func(url string) (int, string) {
+			var out struct{ Reason, Detail string }
+			code := s.do(http.MethodPost, "/__webhooks/subscribe", "cap", nil,
+				map[string]any{"integration_id": seed.RepairerIntegrationID, "url": url}, &out)
+			return code, out.Reason
+		}
+		for i := range 3 {
+			if code, reason := sub(fmt.Sprintf("http://127.0.0.1:1/%d", i)); code != 200 {
+				t.Fatalf("endpoint %d: %d %s", i, code, reason)
+			}
+		}
+		if code, reason := sub("http://127.0.0.1:1/3"); code != 400 || reason != "too_many_endpoints" {
+			t.Fatalf("over the cap: %d %q", code, reason)
+		}
+		if code, _ := sub("http://127.0.0.1:1/0"); code != 200 {
+			t.Fatalf("an endpoint it has: %d", code)
+		}
+		// Another integration has its own cap.
+		var other struct{ OK bool }
+		if code := s.do(http.MethodPost, "/__webhooks/subscribe", "cap", nil,
+			map[string]any{"integration_id": seed.OtherRepairerIntegID, "url": "http://127.0.0.1:1/x"}, &other); code != 200 {
+			t.Fatalf("another integration: %d", code)
+		}
+		s.do(http.MethodPost, "/__webhooks/unsubscribe", "cap", nil,
+			map[string]any{"integration_id": seed.RepairerIntegrationID, "url": "http://127.0.0.1:1/1"}, nil)
+		if code, reason := sub("http://127.0.0.1:1/3"); code != 200 {
+			t.Fatalf("after unsubscribing one: %d %s", code, reason)
+		}
+		// And URLs are bounded, so an integration's endpoints are.
+		if code, reason := sub("http://127.0.0.1:1/" + strings.Repeat("x", 2049)); code != 400 || reason != "bad_body" {
+			t.Fatalf("a 2 KiB URL: %d %q", code, reason)
+		}
+	})
+}
+
+type sinkPage struct {
+	OK    bool
+	Items []struct {
+		ID   string `json:"id"`
+		Body string `json:"body"`
+	}
+	NextCursor *string `json:"next_cursor"`
+	Reason     string
+}
+
+// TestSinkCapAndPages: the sink keeps each world within its byte budget,
+// newest first, evicting the oldest; it is read a bounded page at a time;
+// duplicates are still recognised while the first copy is kept.
+func TestSinkCapAndPages(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, base app.Config) {
+		base.SinkMaxBytes = 10 << 10
+		s := start(t, base)
+		signed := func(msg string) ([]byte, map[string]string) {
+			b := []byte(`{"message_id":"` + msg + `","type":"repairer.job.inserted","timestamp":"` +
+				time.Now().UTC().Format(time.RFC3339) + `","api_version":"2026-01","integration_id":"` +
+				seed.RepairerIntegrationID.String() + `","attempt":1,"object":{"type":"job","id":"` + seed.DemoJobID.String() +
+				`"},"payload":{"pad":"` + strings.Repeat("x", 1000) + `"}}`)
+			return b, map[string]string{webhook.SignatureHeader: webhook.Sign(seed.RepairerWebhookSecret, b)}
+		}
+		var sent []string
+		for i := range 30 { // about 30 KiB into a 10 KiB sink
+			b, h := signed(fmt.Sprintf("6f1c0000-0000-4000-8000-%012d", i))
+			var out struct{ ID string }
+			if code := s.do(http.MethodPost, "/__webhooks/sink", "sink-cap", h, b, &out); code != 200 {
+				t.Fatalf("message %d: %d", i, code)
+			}
+			sent = append(sent, out.ID)
+		}
+		var all sinkPage
+		s.do(http.MethodGet, "/__webhooks/sink", "sink-cap", nil, nil, &all)
+		if n := len(all.Items); n < 5 || n > 10 || all.NextCursor != nil {
+			t.Fatalf("kept %d records (next %v), want the newest within 10 KiB", n, all.NextCursor)
+		}
+		for i, it := range all.Items {
+			if it.ID != sent[len(sent)-1-i] {
+				t.Fatalf("item %d is not the %d-th newest", i, i)
+			}
+		}
+		// A duplicate of a kept message is one; an evicted one is forgotten.
+		b, h := signed(fmt.Sprintf("6f1c0000-0000-4000-8000-%012d", 29))
+		var dup struct{ Duplicate bool }
+		if s.do(http.MethodPost, "/__webhooks/sink", "sink-cap", h, b, &dup); !dup.Duplicate {
+			t.Fatal("a kept message sent again is not a duplicate")
+		}
+		// Pages of 2, in order, to the end.
+		var paged []string
+		cursor := ""
+		for range 20 {
+			var p sinkPage
+			path := "/__webhooks/sink?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			if code := s.do(http.MethodGet, path, "sink-cap", nil, nil, &p); code != 200 || len(p.Items) == 0 || len(p.Items) > 2 {
+				t.Fatalf("page: %d %+v", code, p)
+			}
+			for _, it := range p.Items {
+				paged = append(paged, it.ID)
+			}
+			if p.NextCursor == nil {
+				break
+			}
+			cursor = *p.NextCursor
+		}
+		var again sinkPage
+		s.do(http.MethodGet, "/__webhooks/sink?limit=500", "sink-cap", nil, nil, &again)
+		if len(paged) != len(again.Items) {
+			t.Fatalf("pages gave %d records, one read %d", len(paged), len(again.Items))
+		}
+		for _, tc := range []string{"limit=0", "limit=501", "limit=x", "cursor=nope", "cursor=" + strings.Repeat("A", 8)} {
+			var p sinkPage
+			if code := s.do(http.MethodGet, "/__webhooks/sink?"+tc, "sink-cap", nil, nil, &p); code != 400 || p.Reason != "bad_query" {
+				t.Fatalf("%s: %d %+v", tc, code, p)
+			}
+		}
+	})
 }

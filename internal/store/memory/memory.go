@@ -142,7 +142,6 @@ type world struct {
 	workProviders []store.WorkProvider
 	vehicles      []store.Vehicle
 	catalogue     []store.CatalogueItem
-	preloads      []preload
 
 	jobs      map[uuid.UUID]store.Job
 	jobsByExt map[orgKey]uuid.UUID
@@ -156,9 +155,13 @@ type world struct {
 	deliveries []store.Delivery // oldest first
 	attempts   map[uuid.UUID][]store.Attempt
 	sink       []store.SinkRecord // oldest first
-	faults     []store.Fault
-	journal    []store.JournalEntry // oldest first
-	coverage   map[string]int
+	sinkBytes  int                // the Size of the records in sink
+	sinkSeq    int64              // the last record's Seq
+	// sinkAccepted counts the records in sink accepting each message id.
+	sinkAccepted map[string]int
+	faults       []store.Fault
+	journal      []store.JournalEntry // oldest first
+	coverage     map[string]int
 
 	mobility store.MobilityConfig
 	checks   []store.ContractCheck // oldest first
@@ -169,11 +172,6 @@ type world struct {
 type orgKey struct {
 	org uuid.UUID
 	key string
-}
-
-type preload struct {
-	org uuid.UUID
-	id  store.VehicleIdentifier
 }
 
 func newWorld(s seed.World) *world {
@@ -192,6 +190,7 @@ func newWorld(s seed.World) *world {
 		parts:         map[uuid.UUID][]store.Part{},
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
+		sinkAccepted:  map[string]int{},
 		coverage:      map[string]int{},
 		partage:       newPartageWorld(s.PartageCompanies),
 	}
@@ -437,18 +436,6 @@ func (t *tx) Catalogue() ([]store.CatalogueItem, error) {
 	return slices.Clone(t.w.catalogue), nil
 }
 
-func (t *tx) AddPreloads(org uuid.UUID, ids []store.VehicleIdentifier) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	n := len(t.w.preloads)
-	for _, id := range ids {
-		t.w.preloads = append(t.w.preloads, preload{org, id})
-	}
-	t.undo = append(t.undo, func() { t.w.preloads = t.w.preloads[:n] })
-	return nil
-}
-
 func (t *tx) Job(org, id uuid.UUID) (store.Job, error) {
 	j, ok := t.w.jobs[id]
 	if !ok || j.OrganizationID != org {
@@ -475,9 +462,21 @@ func (t *tx) Jobs(org uuid.UUID, f store.JobFilter) ([]store.Job, error) {
 		}
 		out = append(out, cloneJob(j))
 	}
-	slices.SortFunc(out, func(a, b store.Job) int {
+	order := func(a, b store.Job) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(a.ID.String(), b.ID.String()))
-	})
+	}
+	slices.SortFunc(out, order)
+	if f.After != nil {
+		key := store.Job{CreatedAt: f.After.CreatedAt, ID: f.After.ID}
+		i, found := slices.BinarySearchFunc(out, key, order)
+		if found {
+			i++
+		}
+		out = out[i:]
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out, nil
 }
 

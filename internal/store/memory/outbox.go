@@ -108,33 +108,76 @@ func (t *tx) RequeueDelivery(id uuid.UUID, at time.Time) error {
 	return nil
 }
 
-func (t *tx) AddSinkRecord(r store.SinkRecord) error {
+// AddSinkRecord appends and evicts from the front, in time that does not
+// grow with the sink (undone by restoring the slice and the totals).
+func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(t.w.sink, func(x store.SinkRecord) bool { return x.ID == r.ID }) {
 		return store.ErrConflict
 	}
-	old := t.w.sink
-	next := append(slices.Clone(old), r)
-	if len(next) > store.SinkCap {
-		next = next[len(next)-store.SinkCap:]
+	l = l.OrDefault()
+	w := t.w
+	old, oldBytes, oldSeq := w.sink, w.sinkBytes, w.sinkSeq
+	var evicted []store.SinkRecord
+	w.sinkSeq++
+	r.Seq = w.sinkSeq
+	w.sink = append(w.sink, r)
+	w.sinkBytes += r.Size()
+	w.accept(r.MessageID)
+	for len(w.sink) > l.Records || w.sinkBytes > l.Bytes {
+		e := w.sink[0]
+		evicted = append(evicted, e)
+		w.sink = w.sink[1:]
+		w.sinkBytes -= e.Size()
+		w.unaccept(e.MessageID)
 	}
-	t.w.sink = next
-	t.undo = append(t.undo, func() { t.w.sink = old })
+	if cap(w.sink) > 2*len(w.sink)+64 {
+		// Let go of the evicted records' memory now and then.
+		w.sink = slices.Clone(w.sink)
+	}
+	t.undo = append(t.undo, func() {
+		w.sink, w.sinkBytes, w.sinkSeq = old, oldBytes, oldSeq
+		w.unaccept(r.MessageID)
+		for _, e := range evicted {
+			w.accept(e.MessageID)
+		}
+	})
 	return nil
 }
 
-func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
-	out := slices.Clone(t.w.sink)
-	slices.Reverse(out)
-	return out, nil
+// accept and unaccept count the records accepting a message id.
+func (w *world) accept(id string) {
+	if id != "" {
+		w.sinkAccepted[id]++
+	}
+}
+
+func (w *world) unaccept(id string) {
+	if w.sinkAccepted[id]--; w.sinkAccepted[id] <= 0 {
+		delete(w.sinkAccepted, id)
+	}
+}
+
+func (t *tx) SinkAccepted(id string) (bool, error) {
+	return id != "" && t.w.sinkAccepted[id] > 0, nil
+}
+
+func (t *tx) SinkRecords(p store.SinkPage) ([]store.SinkRecord, error) {
+	var out []store.SinkRecord
+	for i := len(t.w.sink) - 1; i >= 0 && (p.Limit <= 0 || len(out) < p.Limit); i-- {
+		if r := t.w.sink[i]; p.Before == 0 || r.Seq < p.Before {
+			out = append(out, r)
+		}
+	}
+	return store.SinkPageBytes(out, p.MaxBytes), nil
 }
 
 // ClaimDeliveries finds the due deliveries of every tenant, then claims the
-// oldest due up to limit, each under its world's lock and only if it is
-// still due then, so a concurrent claimer never gets it too.
-func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
+// oldest due within c, each under its world's lock and only if it is still
+// due then, so a concurrent claimer never gets it too.
+func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -150,10 +193,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 	}
 	var found []candidate
 	for name, w := range tenants {
+		if slices.Contains(c.SkipTenants, name) {
+			continue
+		}
 		w.mu.RLock()
 		now := w.now(wall)
 		for _, d := range w.deliveries {
-			if due(d, now, wall) {
+			if due(d, now, wall) && !slices.Contains(c.SkipEndpoints, d.EndpointID) {
 				found = append(found, candidate{name, w, d.ID, d.NextAttemptAt})
 			}
 		}
@@ -161,22 +207,47 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 	}
 	slices.SortStableFunc(found, func(a, b candidate) int { return a.next.Compare(b.next) })
 	var out []store.Delivery
-	for _, c := range found {
-		if limit > 0 && len(out) == limit {
+	per := map[string]int{}
+	for _, cd := range found {
+		if c.Limit > 0 && len(out) == c.Limit {
 			break
 		}
-		c.w.mu.Lock()
-		i := slices.IndexFunc(c.w.deliveries, func(d store.Delivery) bool { return d.ID == c.id })
-		if i >= 0 && due(c.w.deliveries[i], c.w.now(wall), wall) {
-			d := &c.w.deliveries[i]
-			d.Status, d.LeaseUntil, d.UpdatedAt = store.DeliveryInFlight, wall.Add(lease), wall
-			claimed := *d
-			claimed.Tenant = c.tenant
-			out = append(out, claimed)
+		if c.PerTenant > 0 && per[cd.tenant] == c.PerTenant {
+			continue
 		}
-		c.w.mu.Unlock()
+		cd.w.mu.Lock()
+		i := slices.IndexFunc(cd.w.deliveries, func(d store.Delivery) bool { return d.ID == cd.id })
+		if i >= 0 && due(cd.w.deliveries[i], cd.w.now(wall), wall) {
+			d := &cd.w.deliveries[i]
+			d.Status, d.LeaseUntil, d.UpdatedAt = store.DeliveryInFlight, wall.Add(c.Lease), wall
+			claimed := *d
+			claimed.Tenant = cd.tenant
+			out = append(out, claimed)
+			per[cd.tenant]++
+		}
+		cd.w.mu.Unlock()
 	}
 	return out, nil
+}
+
+func (s *Store) DeferEndpoint(ctx context.Context, tenant string, endpoint uuid.UUID, d time.Duration) (int, error) {
+	s.mu.Lock()
+	w := s.tenants[tenant]
+	s.mu.Unlock()
+	if w == nil {
+		return 0, ctx.Err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	until, n := w.now(s.wallClock()).Add(d), 0
+	for i := range w.deliveries {
+		del := &w.deliveries[i]
+		if del.EndpointID == endpoint && del.Status == store.DeliveryPending && del.NextAttemptAt.Before(until) {
+			del.NextAttemptAt, del.UpdatedAt = until, s.wallClock()
+			n++
+		}
+	}
+	return n, ctx.Err()
 }
 
 // due: pending and due on the tenant clock, or in flight past its lease.

@@ -29,7 +29,7 @@ func (t *tx) InsertFault(f store.Fault) error {
 func (t *tx) Faults(method string) ([]store.Fault, error) {
 	var out []store.Fault
 	for _, f := range t.w.faults {
-		if f.Remaining != 0 && (method == "" || f.Method == method) {
+		if method == "" || f.Method == method {
 			out = append(out, f)
 		}
 	}
@@ -41,11 +41,15 @@ func (t *tx) UseFault(id uuid.UUID) error {
 		return err
 	}
 	i := slices.IndexFunc(t.w.faults, func(f store.Fault) bool { return f.ID == id })
-	if i < 0 || t.w.faults[i].Remaining == 0 {
+	if i < 0 {
 		return store.ErrNotFound
 	}
-	if t.w.faults[i].Remaining > 0 {
-		old := t.w.faults
+	switch old := t.w.faults; old[i].Remaining {
+	case -1: // unlimited
+	case 1: // its last use: a used-up fault is not kept
+		t.w.faults = slices.Delete(slices.Clone(old), i, i+1)
+		t.undo = append(t.undo, func() { t.w.faults = old })
+	default:
 		t.w.faults = slices.Clone(old)
 		t.w.faults[i].Remaining--
 		t.undo = append(t.undo, func() { t.w.faults = old })
@@ -63,15 +67,25 @@ func (t *tx) DeleteFaults() error {
 	return nil
 }
 
-func (s *Store) AppendJournal(ctx context.Context, tenant string, entries []store.JournalEntry, keep int) error {
+func (s *Store) Record(ctx context.Context, tenant string, r store.Recording) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	w := s.world(tenant)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.journal = append(w.journal, entries...)
-	if keep >= 0 && len(w.journal) > keep {
-		w.journal = slices.Clone(w.journal[len(w.journal)-keep:])
+	for _, e := range r.Journal {
+		e.Time = w.now(e.Time)
+		e.Method, e.RequestID = store.CleanText(e.Method), store.CleanText(e.RequestID)
+		w.journal = append(w.journal, e)
 	}
-	return ctx.Err()
+	if r.Keep >= 0 && len(w.journal) > r.Keep {
+		w.journal = slices.Clone(w.journal[len(w.journal)-r.Keep:])
+	}
+	for k, n := range r.Coverage {
+		w.coverage[store.CleanText(k)] += n
+	}
+	return nil
 }
 
 func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilter) ([]store.JournalEntry, error) {
@@ -79,8 +93,9 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	var out []store.JournalEntry
+	method := store.CleanText(f.Method)
 	for _, e := range w.journal {
-		if (f.Method == "" || e.Method == f.Method) && (f.Status == 0 || e.Status == f.Status) {
+		if (method == "" || e.Method == method) && (f.Status == 0 || e.Status == f.Status) {
 			out = append(out, e)
 		}
 	}
@@ -95,16 +110,6 @@ func (s *Store) ClearJournal(ctx context.Context, tenant string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.journal = nil
-	return ctx.Err()
-}
-
-func (s *Store) AddCoverage(ctx context.Context, tenant string, counts map[string]int) error {
-	w := s.world(tenant)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for k, n := range counts {
-		w.coverage[k] += n
-	}
 	return ctx.Err()
 }
 

@@ -82,53 +82,128 @@ func (t *tx) RequeueDelivery(id uuid.UUID, at time.Time) error {
 		WHERE tenant = $1 AND id = $2`, id, at, time.Time{})
 }
 
-func (t *tx) AddSinkRecord(r store.SinkRecord) error {
+// AddSinkRecord inserts the record and adds it to the totals on the
+// tenant's row, which the write locks, so concurrent adds take turns; when
+// over a limit, the oldest records go, a few per statement.
+func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
+	l = l.OrDefault()
 	headers, err := json.Marshal(r.Headers)
 	if err != nil {
 		return err
 	}
-	if err := t.insert(`INSERT INTO sink_records (tenant, id, received_at, headers, body, signature_valid, integration_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.ReceivedAt, headers, r.Body, r.SignatureValid, r.IntegrationID); err != nil {
+	var msg *string
+	if r.MessageID != "" {
+		msg = &r.MessageID
+	}
+	if err := t.insert(`INSERT INTO sink_records (tenant, id, received_at, headers, body, signature_valid, integration_id,
+		size, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.ReceivedAt, headers, r.Body, r.SignatureValid, r.IntegrationID, r.Size(), msg); err != nil {
 		return err
 	}
-	_, err = t.exec(`DELETE FROM sink_records WHERE tenant = $1 AND seq <= (
-		SELECT seq FROM sink_records WHERE tenant = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`, store.SinkCap)
+	bytes, count, err := t.sinkTotals(`UPDATE tenants SET sink_bytes = sink_bytes + $2, sink_count = sink_count + 1
+		WHERE tenant = $1 RETURNING sink_bytes, sink_count`, r.Size())
+	for err == nil && (bytes > int64(l.Bytes) || count > l.Records) {
+		bytes, count, err = t.sinkTotals(`WITH oldest AS (
+			SELECT seq, size, sum(size) OVER (ORDER BY seq) AS freed, row_number() OVER (ORDER BY seq) AS n
+			FROM (SELECT seq, size FROM sink_records WHERE tenant = $1 ORDER BY seq LIMIT 16) o),
+		gone AS (
+			DELETE FROM sink_records s USING oldest
+			WHERE s.tenant = $1 AND s.seq = oldest.seq AND (oldest.n <= $2 OR oldest.freed - oldest.size < $3)
+			RETURNING s.size)
+		UPDATE tenants SET sink_bytes = sink_bytes - (SELECT coalesce(sum(size), 0) FROM gone),
+			sink_count = sink_count - (SELECT count(*) FROM gone)
+		WHERE tenant = $1 RETURNING sink_bytes, sink_count`, count-l.Records, bytes-int64(l.Bytes))
+	}
 	return err
 }
 
-func (t *tx) SinkRecords() ([]store.SinkRecord, error) {
-	return list(t, func(s scanner) (store.SinkRecord, error) {
+func (t *tx) sinkTotals(sql string, args ...any) (bytes int64, count int, err error) {
+	if t.done {
+		return 0, 0, errDone
+	}
+	err = t.q.QueryRow(t.ctx, sql, t.args(args)...).Scan(&bytes, &count)
+	return bytes, count, err
+}
+
+func (t *tx) SinkAccepted(messageID string) (bool, error) {
+	return get(t, func(r scanner) (bool, error) {
+		var ok bool
+		err := r.Scan(&ok)
+		return ok, err
+	}, `SELECT EXISTS (SELECT 1 FROM sink_records WHERE tenant = $1 AND message_id = $2)`, messageID)
+}
+
+func (t *tx) SinkRecords(p store.SinkPage) ([]store.SinkRecord, error) {
+	var limit *int
+	if p.Limit > 0 {
+		limit = &p.Limit
+	}
+	recs, err := list(t, func(s scanner) (store.SinkRecord, error) {
 		var r store.SinkRecord
 		var headers []byte
-		err := s.Scan(&r.ID, &r.ReceivedAt, &headers, &r.Body, &r.SignatureValid, &r.IntegrationID)
+		var msg *string
+		err := s.Scan(&r.ID, &r.Seq, &r.ReceivedAt, &headers, &r.Body, &r.SignatureValid, &r.IntegrationID, &msg)
 		if err != nil {
 			return r, err
 		}
+		if msg != nil {
+			r.MessageID = *msg
+		}
 		utc(&r.ReceivedAt)
 		return r, json.Unmarshal(headers, &r.Headers)
-	}, `SELECT id, received_at, headers, body, signature_valid, integration_id FROM sink_records
-		WHERE tenant = $1 ORDER BY seq DESC`)
+	}, `SELECT id, seq, received_at, headers, body, signature_valid, integration_id, message_id FROM sink_records
+		WHERE tenant = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3`, p.Before, limit)
+	return store.SinkPageBytes(recs, p.MaxBytes), err
 }
+
+// dueSQL says a delivery d of a tenant t is due.
+const dueSQL = `d.status IN ('pending', 'in_flight')
+	AND ((d.status = 'pending' AND d.next_attempt_at <= now() + (t.clock_offset / 1000) * interval '1 microsecond')
+	  OR (d.status = 'in_flight' AND d.lease_until < now()))`
 
 // ClaimDeliveries claims in one statement: rows another claimer holds are
 // skipped (SKIP LOCKED), so concurrent claimers in any instance never get
-// the same delivery. Due is judged by each tenant's own clock.
-func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
-	var lim *int
-	if limit > 0 {
-		lim = &limit
+// the same delivery; the locking query checks due again, on the row as it
+// is once locked. Due is judged by each tenant's own clock. With a
+// per-tenant limit, the oldest due deliveries (a window of 16 per delivery
+// wanted) are ranked within their tenant first.
+func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Delivery, error) {
+	var limit, window *int
+	if c.Limit > 0 {
+		limit = &c.Limit
+		if c.PerTenant > 0 {
+			w := 16 * c.Limit
+			window = &w
+		} else {
+			window = limit
+		}
 	}
-	rows, err := s.pool.Query(ctx, `WITH due AS (
-		SELECT d.tenant AS due_tenant, d.id AS due_id FROM deliveries d JOIN tenants t ON t.tenant = d.tenant
-		WHERE d.status IN ('pending', 'in_flight')
-		  AND ((d.status = 'pending' AND d.next_attempt_at <= now() + (t.clock_offset / 1000) * interval '1 microsecond')
-		    OR (d.status = 'in_flight' AND d.lease_until < now()))
+	skipTenants, skipEndpoints := c.SkipTenants, c.SkipEndpoints
+	if skipTenants == nil {
+		skipTenants = []string{}
+	}
+	if skipEndpoints == nil {
+		skipEndpoints = []uuid.UUID{}
+	}
+	rows, err := s.pool.Query(ctx, `WITH scan AS (
+		SELECT d.tenant AS s_tenant, d.id AS s_id, d.next_attempt_at AS s_next, d.seq AS s_seq
+		FROM deliveries d JOIN tenants t ON t.tenant = d.tenant
+		WHERE `+dueSQL+`
+		  AND d.tenant <> ALL($3::text[]) AND d.endpoint_id <> ALL($4::uuid[])
 		ORDER BY d.next_attempt_at, d.seq
+		LIMIT $5),
+	ranked AS (
+		SELECT *, row_number() OVER (PARTITION BY s_tenant ORDER BY s_next, s_seq) AS s_rank FROM scan),
+	due AS (
+		SELECT d.tenant AS due_tenant, d.id AS due_id
+		FROM deliveries d JOIN ranked r ON d.tenant = r.s_tenant AND d.id = r.s_id JOIN tenants t ON t.tenant = d.tenant
+		WHERE ($6 = 0 OR r.s_rank <= $6) AND `+dueSQL+`
+		ORDER BY r.s_next, r.s_seq
 		LIMIT $1
 		FOR UPDATE OF d SKIP LOCKED)
 	UPDATE deliveries d SET status = 'in_flight', lease_until = now() + $2 * interval '1 microsecond', updated_at = now()
 	FROM due WHERE d.tenant = due_tenant AND d.id = due_id
-	RETURNING d.tenant, `+deliveryCols, lim, lease.Microseconds())
+	RETURNING d.tenant, `+deliveryCols, limit, c.Lease.Microseconds(), skipTenants, skipEndpoints, window, c.PerTenant)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +218,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 	}
 	slices.SortStableFunc(out, func(a, b store.Delivery) int { return a.NextAttemptAt.Compare(b.NextAttemptAt) })
 	return out, nil
+}
+
+// DeferEndpoint moves, in one statement, the endpoint's pending deliveries
+// due sooner than d from the tenant's now.
+func (s *Store) DeferEndpoint(ctx context.Context, tenant string, endpoint uuid.UUID, d time.Duration) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE deliveries d
+		SET next_attempt_at = now() + ((t.clock_offset / 1000) + $3) * interval '1 microsecond', updated_at = now()
+		FROM tenants t
+		WHERE t.tenant = d.tenant AND d.tenant = $1 AND d.endpoint_id = $2 AND d.status = 'pending'
+		  AND d.next_attempt_at < now() + ((t.clock_offset / 1000) + $3) * interval '1 microsecond'`,
+		tenant, endpoint, d.Microseconds())
+	return int(tag.RowsAffected()), err
 }
 
 // prefixScanner scans a leading column into first, the rest as usual.

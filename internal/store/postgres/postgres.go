@@ -20,12 +20,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,10 +46,12 @@ import (
 
 // Store is a Store on a pgx connection pool.
 type Store struct {
-	pool   *pgxpool.Pool
-	wake   chan struct{}
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	pool     *pgxpool.Pool
+	wake     chan struct{}
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	host     string
+	database string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,15 +67,56 @@ const maxAttempts = 5
 // notifyChannel is the LISTEN/NOTIFY channel of dispatcher wakeups.
 const notifyChannel = "mockserver_outbox"
 
-// Open connects to the database at url, applies pending migrations and
-// starts listening for dispatcher wakeups.
+// Start-up defaults: Open tries DefaultConnectAttempts times, each bounded
+// by DefaultConnectTimeout, waiting connectBackoffMin, doubling up to
+// connectBackoffMax, in between: about 80 s in all when the host never
+// answers, about 30 s when it refuses. A Postgres that comes up within that
+// (compose starting both at once) is connected to when it does.
+const (
+	DefaultConnectTimeout  = 5 * time.Second
+	DefaultConnectAttempts = 10
+	connectBackoffMin      = 250 * time.Millisecond
+	connectBackoffMax      = 5 * time.Second
+)
+
+// Options is how Open reaches the database; zero values take the defaults.
+type Options struct {
+	// ConnectTimeout bounds each connection attempt (dial, TLS, start-up and
+	// a ping), at start-up and whenever the pool opens a connection later,
+	// unless the URL sets connect_timeout.
+	ConnectTimeout time.Duration
+	// ConnectAttempts is how often start-up tries before it gives up.
+	ConnectAttempts int
+	// Logger hears one line per failed attempt; nil: slog.Default().
+	Logger *slog.Logger
+}
+
+// Open connects to the database at url with the default Options.
 func Open(ctx context.Context, url string) (*Store, error) {
-	if err := Migrate(ctx, url); err != nil {
-		return nil, err
-	}
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith connects to the database at url, retrying while it cannot be
+// reached, applies pending migrations and starts listening for dispatcher
+// wakeups.
+func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.ConnectAttempts <= 0 {
+		opts.ConnectAttempts = DefaultConnectAttempts
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without one, a host that accepts the connection and never
+		// answers holds start-up, and later every request, for ever.
+		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
 	}
 	if !strings.Contains(url, "pool_max_conns") && cfg.MaxConns < int32(4*runtime.GOMAXPROCS(0)) {
 		// Requests spend most of their time waiting on the database; more
@@ -79,22 +127,121 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	if err := connect(ctx, pool, cfg.ConnConfig, opts); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err
+	}
+	if err := migrate(ctx, stdlib.OpenDBFromPool(pool)); err != nil {
+		pool.Close()
+		return nil, err
 	}
 	// Subscribed before Open returns, so no kick after it is missed.
 	conn, err := subscribe(ctx, cfg.ConnConfig)
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: listen: %w", err)
+		return nil, fmt.Errorf("postgres: listen: %s", describe(err, cfg.ConnConfig.ConnectTimeout))
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	s := &Store{pool: pool, wake: make(chan struct{}, 1), cancel: cancel}
+	s := &Store{pool: pool, wake: make(chan struct{}, 1), cancel: cancel,
+		host: Host(cfg.ConnConfig), database: cfg.ConnConfig.Database}
 	s.wg.Add(1)
 	go s.listen(lctx, cfg.ConnConfig, conn)
 	return s, nil
 }
+
+// connect pings the database until it answers, logging each failed
+// attempt, and gives up after opts.ConnectAttempts, or at once on an error
+// that waiting cannot mend (a wrong password, a database that does not
+// exist).
+func connect(ctx context.Context, pool *pgxpool.Pool, cc *pgx.ConnConfig, opts Options) error {
+	host := Host(cc)
+	wait := connectBackoffMin
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+		err := pool.Ping(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("postgres: start-up stopped while connecting to %s", host)
+		}
+		why := describe(err, opts.ConnectTimeout)
+		if !transient(err) {
+			return fmt.Errorf("postgres: cannot connect to %s (database %s): %s", host, cc.Database, why)
+		}
+		if attempt == opts.ConnectAttempts {
+			return fmt.Errorf("postgres: cannot connect to %s (database %s) after %d attempts: %s", host, cc.Database, attempt, why)
+		}
+		opts.Logger.Warn("postgres: cannot connect yet", "host", host, "database", cc.Database,
+			"attempt", attempt, "of", opts.ConnectAttempts, "error", why, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("postgres: start-up stopped while connecting to %s", host)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, connectBackoffMax)
+	}
+}
+
+// Host names the server a connection config dials: host:port, or the unix
+// socket's path. It never includes the user or the password.
+func Host(cc *pgx.ConnConfig) string {
+	if strings.HasPrefix(cc.Host, "/") {
+		return fmt.Sprintf("%s/.s.PGSQL.%d", cc.Host, cc.Port)
+	}
+	return net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
+}
+
+// transient: the server may answer later (it is down, starting, full or
+// unreachable); an answer it gave about the credentials or the database
+// will not change by waiting.
+func transient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P03" || pe.Code == "53300" || strings.HasPrefix(pe.Code, "08") // cannot_connect_now, too_many_connections, connection_exception
+	}
+	return true
+}
+
+// describe says on one line why a connection failed, without pgx's
+// wrapping (which repeats the user and database, and lists every address
+// tried on lines of their own).
+func describe(err error, timeout time.Duration) string {
+	var pe *pgconn.PgError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%s (SQLSTATE %s)", pe.Message, pe.Code)
+	case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+		return fmt.Sprintf("no answer within %s", timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server closed the connection"
+	case errors.As(err, &dns):
+		return "cannot resolve " + dns.Name
+	}
+	for {
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			if inner := e.Unwrap(); inner != nil {
+				err = inner
+				continue
+			}
+		case interface{ Unwrap() []error }:
+			if errs := e.Unwrap(); len(errs) > 0 {
+				err = errs[len(errs)-1] // the last address tried
+				continue
+			}
+		}
+		return strings.Join(strings.Fields(err.Error()), " ")
+	}
+}
+
+// Target names the server and database the store is connected to (never
+// the credentials), for the start-up log.
+func (s *Store) Target() (host, database string) { return s.host, s.database }
 
 // Provider returns a goose provider of the embedded migrations on db. Its
 // session lock (a Postgres advisory lock) lets several instances start at
@@ -120,7 +267,11 @@ func Migrate(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg)
+	return migrate(ctx, stdlib.OpenDB(*cfg))
+}
+
+// migrate applies the pending migrations on db and closes it.
+func migrate(ctx context.Context, db *sql.DB) error {
 	defer db.Close()
 	p, err := Provider(db)
 	if err != nil {
@@ -305,7 +456,7 @@ func (s *Store) ensure(ctx context.Context, tenant string) error {
 // tables holds every table with a tenant column except tenants itself.
 var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
-	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
+	"vehicles", "catalogue", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
 	"servicemobility_config", "servicemobility_checks",
 	"partage_companies", "partage_quotes", "partage_counters",
@@ -344,7 +495,7 @@ func (s *Store) ResetTenant(ctx context.Context, tenant string) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLockClass, tenant)
 		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1)
-			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now()`, tenant)
+			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now(), sink_bytes = 0, sink_count = 0`, tenant)
 		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}

@@ -44,11 +44,16 @@ func (t *tx) Faults(method string) ([]store.Fault, error) {
 		FROM faults WHERE tenant = $1 AND remaining <> 0 AND ($2 = '' OR method = $2) ORDER BY seq`, method)
 }
 
-// UseFault is one conditional UPDATE, so two requests never take the last
-// use of a fault both.
+// UseFault is a conditional UPDATE, so two requests never take the last
+// use of a fault both (the second waits for the first's row lock, then
+// finds it used up or gone), and the fault goes with its last use.
 func (t *tx) UseFault(id uuid.UUID) error {
-	return t.update(`UPDATE faults SET remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END
-		WHERE tenant = $1 AND id = $2 AND remaining <> 0`, id)
+	if err := t.update(`UPDATE faults SET remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END
+		WHERE tenant = $1 AND id = $2 AND remaining <> 0`, id); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM faults WHERE tenant = $1 AND id = $2 AND remaining = 0`, id)
+	return err
 }
 
 func (t *tx) DeleteFaults() error {
@@ -56,25 +61,44 @@ func (t *tx) DeleteFaults() error {
 	return err
 }
 
-// AppendJournal adds the entries and trims the tenant's journal to keep in
-// one transaction (keep < 0 keeps everything).
-func (s *Store) AppendJournal(ctx context.Context, tenant string, entries []store.JournalEntry, keep int) error {
+// Record is one round trip after the tenant is known to exist: a batch,
+// which Postgres runs as one implicit transaction, holding the tenant's
+// lock shared (so a reset or a drop waits for it), inserting the entries
+// with their times moved to the tenant's clock, trimming the journal and
+// upserting the counters in key order (two concurrent calls lock the same
+// rows in the same order and cannot deadlock).
+func (s *Store) Record(ctx context.Context, tenant string, r store.Recording) error {
+	if len(r.Journal) == 0 && len(r.Coverage) == 0 {
+		return nil
+	}
 	if err := s.ensure(ctx, tenant); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	for _, e := range entries {
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, tenantLockClass, tenant)
+	for _, e := range r.Journal {
+		// Rows are inserted only while the tenant exists: one dropped
+		// meanwhile gets nothing.
 		b.Queue(`INSERT INTO journal (tenant, id, time, request_id, method, status, latency, integration_id,
-			request_body, response_body, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			tenant, e.ID, e.Time, e.RequestID, e.Method, e.Status, int64(e.Latency), e.IntegrationID, e.RequestBody, e.ResponseBody, []byte(e.Note))
+			request_body, response_body, note)
+			SELECT $1, $2, $3::timestamptz + (clock_offset / 1000) * interval '1 microsecond', $4, $5, $6, $7, $8, $9, $10, $11
+			FROM tenants WHERE tenant = $1`,
+			tenant, e.ID, e.Time, store.CleanText(e.RequestID), store.CleanText(e.Method), e.Status, int64(e.Latency),
+			e.IntegrationID, e.RequestBody, e.ResponseBody, []byte(e.Note))
 	}
-	if keep >= 0 {
+	if len(r.Journal) > 0 && r.Keep >= 0 {
 		b.Queue(`DELETE FROM journal WHERE tenant = $1 AND seq <= (
-			SELECT seq FROM journal WHERE tenant = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`, tenant, keep)
+			SELECT seq FROM journal WHERE tenant = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`, tenant, r.Keep)
 	}
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
-		return q.SendBatch(ctx, b).Close()
-	})
+	counts := map[string]int{}
+	for k, n := range r.Coverage {
+		counts[store.CleanText(k)] += n
+	}
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		b.Queue(`INSERT INTO coverage (tenant, key, count) SELECT $1, $2, $3 FROM tenants WHERE tenant = $1
+			ON CONFLICT (tenant, key) DO UPDATE SET count = coverage.count + excluded.count`, tenant, k, counts[k])
+	}
+	return s.pool.SendBatch(ctx, b).Close()
 }
 
 func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilter) ([]store.JournalEntry, error) {
@@ -89,7 +113,7 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 		request_body, response_body, note FROM (
 			SELECT * FROM journal WHERE tenant = $1 AND ($2 = '' OR method = $2) AND ($3 = 0 OR status = $3)
 			ORDER BY seq DESC LIMIT $4) newest
-		ORDER BY seq`, tenant, f.Method, f.Status, limit)
+		ORDER BY seq`, tenant, store.CleanText(f.Method), f.Status, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -111,22 +135,6 @@ func (s *Store) ClearJournal(ctx context.Context, tenant string) error {
 	}
 	_, err := s.pool.Exec(ctx, `DELETE FROM journal WHERE tenant = $1`, tenant)
 	return err
-}
-
-// AddCoverage upserts the counters in key order, so that two concurrent
-// calls lock the same rows in the same order and cannot deadlock.
-func (s *Store) AddCoverage(ctx context.Context, tenant string, counts map[string]int) error {
-	if err := s.ensure(ctx, tenant); err != nil {
-		return err
-	}
-	b := &pgx.Batch{}
-	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		b.Queue(`INSERT INTO coverage (tenant, key, count) VALUES ($1, $2, $3)
-			ON CONFLICT (tenant, key) DO UPDATE SET count = coverage.count + excluded.count`, tenant, k, counts[k])
-	}
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
-		return q.SendBatch(ctx, b).Close()
-	})
 }
 
 func (s *Store) Coverage(ctx context.Context, tenant string) (map[string]int, error) {

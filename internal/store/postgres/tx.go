@@ -270,16 +270,6 @@ func (t *tx) Catalogue() ([]store.CatalogueItem, error) {
 		quantity_available, condition, lead_time_days FROM catalogue WHERE tenant = $1 ORDER BY ordinal`)
 }
 
-func (t *tx) AddPreloads(org uuid.UUID, ids []store.VehicleIdentifier) error {
-	for _, id := range ids {
-		if _, err := t.exec(`INSERT INTO preloads (tenant, organization_id, chassis_number, plate, country)
-			VALUES ($1, $2, $3, $4, $5)`, org, id.ChassisNumber, id.Plate, id.Country); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 const jobCols = `id, organization_id, site_id, external_id, claim_number, job_number, vehicle,
 	work_provider_id, images, status, created_at, updated_at`
 
@@ -327,9 +317,19 @@ func (t *tx) JobByExternal(org uuid.UUID, ext string) (store.Job, error) {
 }
 
 func (t *tx) Jobs(org uuid.UUID, f store.JobFilter) ([]store.Job, error) {
+	var after *time.Time
+	var afterID *uuid.UUID
+	if f.After != nil {
+		after, afterID = &f.After.CreatedAt, &f.After.ID
+	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
 	return list(t, scanJob, `SELECT `+jobCols+` FROM jobs
 		WHERE tenant = $1 AND organization_id = $2 AND ($3::uuid IS NULL OR site_id = $3) AND ($4 = '' OR status = $4)
-		ORDER BY created_at DESC, id`, org, f.SiteID, f.Status)
+		  AND ($5::timestamptz IS NULL OR created_at < $5 OR (created_at = $5 AND id > $6))
+		ORDER BY created_at DESC, id LIMIT $7`, org, f.SiteID, f.Status, after, afterID, limit)
 }
 
 func (t *tx) InsertJob(j store.Job) error {

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Integrations", testIntegrations},
 		{"ClientsAndAccessCodes", testClientsAndAccessCodes},
 		{"Jobs", testJobs},
+		{"JobPages", testJobPages},
 		{"Parts", testParts},
 		{"Procurements", testProcurements},
 		{"Events", testEvents},
@@ -56,11 +57,15 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClaimUsesTenantClock", testClaimUsesTenantClock},
 		{"ClaimExpiredLease", testClaimExpiredLease},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ClaimFairness", testClaimFairness},
+		{"DeferEndpoint", testDeferEndpoint},
 		{"CompleteAttempt", testCompleteAttempt},
 		{"Kick", testKick},
 		{"Sink", testSink},
 		{"Faults", testFaults},
 		{"Journal", testJournal},
+		{"JournalTenantClock", testJournalTenantClock},
+		{"JournalText", testJournalText},
 		{"Coverage", testCoverage},
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
@@ -343,10 +348,6 @@ func testJobs(t *testing.T, s store.Store) {
 	other := newJob(seed.OtherRepairerOrgID, "A", at(30)) // same external id, other organization
 	other.SiteID = seed.OtherSiteID
 	update(t, s, "jobs", func(tx store.Tx) error {
-		if err := tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{
-			{ChassisNumber: "JTNKARJE20J012345"}, {Plate: "NKR419", Country: "NZ"}}); err != nil {
-			return err
-		}
 		for _, j := range []store.Job{a, b, other} {
 			if err := tx.InsertJob(j); err != nil {
 				return err
@@ -383,6 +384,49 @@ func testJobs(t *testing.T, s store.Store) {
 		wantOther := j
 		wantOther.OrganizationID = seed.OtherRepairerOrgID
 		wantErr(t, tx.UpdateJob(wantOther), store.ErrNotFound)
+		return nil
+	})
+}
+
+// testJobPages: Jobs pages in the listing's order, ties on the creation
+// time broken by id, the filters applying within pages.
+func testJobPages(t *testing.T, s store.Store) {
+	var jobs []store.Job
+	update(t, s, "job-pages", func(tx store.Tx) error {
+		for i := range 7 {
+			j := newJob(seed.RepairerOrgID, fmt.Sprintf("P-%d", i), at(100+i/3)) // three share each time
+			if i == 4 {
+				j.Status = store.JobClosed
+			}
+			jobs = append(jobs, j)
+			if err := tx.InsertJob(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, "job-pages", func(tx store.Tx) error {
+		all := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{})).get(t)
+		equal(t, "all", len(all), 8) // and the seeded one
+		var paged []store.Job
+		var after *store.JobKey
+		for range 10 {
+			page := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{After: after, Limit: 3})).get(t)
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 3 {
+				t.Fatalf("a page of %d", len(page))
+			}
+			paged = append(paged, page...)
+			last := page[len(page)-1]
+			after = &store.JobKey{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		equal(t, "pages, in order", ids(paged), ids(all))
+		closed := must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{Status: store.JobClosed, Limit: 5})).get(t)
+		equal(t, "filtered", ids(closed), []uuid.UUID{jobs[4].ID})
+		k := &store.JobKey{CreatedAt: jobs[4].CreatedAt, ID: jobs[4].ID}
+		equal(t, "filtered, after the only one", len(must(tx.Jobs(seed.RepairerOrgID, store.JobFilter{Status: store.JobClosed, After: k})).get(t)), 0)
 		return nil
 	})
 }
@@ -497,8 +541,7 @@ func testRollback(t *testing.T, s store.Store) {
 			tx.InsertEndpoint(store.Endpoint{ID: uuid.New(), IntegrationID: seed.RepairerIntegrationID, URL: "http://x", CreatedAt: at(1)}),
 			tx.InsertDelivery(newDelivery(seed.RepairerIntegrationID, at(1))),
 			tx.InsertFault(store.Fault{ID: uuid.New(), Method: "repairer.jobs.get", Probability: 1, Remaining: -1, CreatedAt: at(1)}),
-			tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1)}),
-			tx.AddPreloads(seed.RepairerOrgID, []store.VehicleIdentifier{{ChassisNumber: "X"}}),
+			tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1), MessageID: "m"}, store.SinkLimits{}),
 			tx.UpdateJob(func() store.Job { j := seed.New().Jobs[0]; j.Status = store.JobClosed; return j }()),
 		}
 		for i, err := range steps {
@@ -518,7 +561,8 @@ func testRollback(t *testing.T, s store.Store) {
 		equal(t, "endpoints", len(must(tx.Endpoints(seed.RepairerIntegrationID)).get(t)), 0)
 		equal(t, "deliveries", len(must(tx.Deliveries(store.DeliveryFilter{})).get(t)), 0)
 		equal(t, "faults", len(must(tx.Faults("")).get(t)), 0)
-		equal(t, "sink", len(must(tx.SinkRecords()).get(t)), 0)
+		equal(t, "sink", len(must(tx.SinkRecords(store.SinkPage{})).get(t)), 0)
+		equal(t, "sink accepted", must(tx.SinkAccepted("m")).get(t), false)
 		equal(t, "demo job", must(tx.Job(seed.RepairerOrgID, seed.DemoJobID)).get(t).Status, store.JobDraft)
 		return nil
 	})
@@ -663,7 +707,7 @@ func testResetTenant(t *testing.T, s store.Store) {
 			return tx.SetClockOffset(time.Hour)
 		})
 	}
-	if err := s.AppendJournal(ctx, "reset", []store.JournalEntry{{ID: uuid.New(), Method: "m", Status: 200}}, 10); err != nil {
+	if err := s.Record(ctx, "reset", store.Recording{Journal: []store.JournalEntry{{ID: uuid.New(), Method: "m", Status: 200}}, Keep: 10}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ResetTenant(ctx, "reset"); err != nil {
@@ -696,7 +740,7 @@ func testDropIdleTenants(t *testing.T, s store.Store) {
 	job := newJob(seed.RepairerOrgID, "D", at(1))
 	update(t, s, "idle-a", func(tx store.Tx) error { return tx.InsertJob(job) })
 	view(t, s, "idle-b", func(store.Tx) error { return nil })
-	if err := s.AddCoverage(ctx, "idle-c", map[string]int{"k": 1}); err != nil {
+	if err := s.Record(ctx, "idle-c", store.Recording{Coverage: map[string]int{"k": 1}}); err != nil {
 		t.Fatal(err)
 	}
 	dropped := must(s.DropIdleTenants(ctx, time.Now().Add(-time.Hour))).get(t)
@@ -924,7 +968,7 @@ func claimAll(t *testing.T, s store.Store, limit int, lease time.Duration) []sto
 	t.Helper()
 	var out []store.Delivery
 	for {
-		got := must(s.ClaimDeliveries(ctx, limit, lease)).get(t)
+		got := must(s.ClaimDeliveries(ctx, store.Claim{Limit: limit, Lease: lease})).get(t)
 		if len(got) == 0 {
 			return out
 		}
@@ -949,7 +993,7 @@ func testClaimDeliveries(t *testing.T, s store.Store) {
 		future.NextAttemptAt = now.Add(time.Hour)
 		return tx.InsertDelivery(future)
 	})
-	first := must(s.ClaimDeliveries(ctx, 2, time.Hour)).get(t)
+	first := must(s.ClaimDeliveries(ctx, store.Claim{Limit: 2, Lease: time.Hour})).get(t)
 	equal(t, "oldest due first, limited", ids(first), []uuid.UUID{due[2].ID, due[1].ID})
 	for _, d := range first {
 		equal(t, "tenant", d.Tenant, "claim")
@@ -989,11 +1033,11 @@ func testClaimExpiredLease(t *testing.T, s store.Store) {
 		d = newDelivery(seed.RepairerIntegrationID, tx.Now().Add(-time.Second))
 		return tx.InsertDelivery(d)
 	})
-	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, 0, time.Millisecond)).get(t)), []uuid.UUID{d.ID})
+	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Millisecond})).get(t)), []uuid.UUID{d.ID})
 	// The claimer "crashed": once its lease runs out the delivery is claimable.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+		got := must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 		if len(got) == 1 {
 			equal(t, "reclaimed", got[0].ID, d.ID)
 			break
@@ -1003,7 +1047,7 @@ func testClaimExpiredLease(t *testing.T, s store.Store) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	equal(t, "held under the new lease", len(must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)), 0)
+	equal(t, "held under the new lease", len(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)), 0)
 }
 
 func testConcurrentClaims(t *testing.T, s store.Store) {
@@ -1024,7 +1068,7 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				got, err := s.ClaimDeliveries(ctx, 3, time.Hour)
+				got, err := s.ClaimDeliveries(ctx, store.Claim{Limit: 3, Lease: time.Hour})
 				if err != nil {
 					t.Error(err)
 					return
@@ -1049,6 +1093,78 @@ func testConcurrentClaims(t *testing.T, s store.Store) {
 	}
 }
 
+// testClaimFairness: a claim can take at most so many of one tenant and
+// pass over tenants and endpoints, oldest due first otherwise.
+func testClaimFairness(t *testing.T, s store.Store) {
+	e1, e2 := uuid.New(), uuid.New()
+	mk := func(tx store.Tx, ep uuid.UUID, ago time.Duration) store.Delivery {
+		d := newDelivery(seed.RepairerIntegrationID, tx.Now().Add(-ago))
+		d.EndpointID = ep
+		if err := tx.InsertDelivery(d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	var a1, a2, a3, b1 store.Delivery
+	update(t, s, "fair-a", func(tx store.Tx) error {
+		a1, a2, a3 = mk(tx, e1, 4*time.Minute), mk(tx, e1, 3*time.Minute), mk(tx, e2, 2*time.Minute)
+		return nil
+	})
+	update(t, s, "fair-b", func(tx store.Tx) error { b1 = mk(tx, uuid.New(), time.Minute); return nil })
+	claim := func(c store.Claim) []uuid.UUID {
+		c.Lease = time.Hour
+		return ids(must(s.ClaimDeliveries(ctx, c)).get(t))
+	}
+	equal(t, "skip a tenant", claim(store.Claim{Limit: 10, PerTenant: 1, SkipTenants: []string{"fair-a"}}), []uuid.UUID{b1.ID})
+	equal(t, "skip an endpoint", claim(store.Claim{Limit: 10, PerTenant: 1, SkipEndpoints: []uuid.UUID{e1}}), []uuid.UUID{a3.ID})
+	equal(t, "one per tenant, oldest first", claim(store.Claim{Limit: 10, PerTenant: 1}), []uuid.UUID{a1.ID})
+	equal(t, "the rest", claim(store.Claim{Limit: 10}), []uuid.UUID{a2.ID})
+}
+
+// testDeferEndpoint: an endpoint's pending deliveries due sooner are made
+// due later on the tenant's clock, their attempts untouched; others stay.
+func testDeferEndpoint(t *testing.T, s store.Store) {
+	ep := uuid.New()
+	var soon, later, flying, other store.Delivery
+	var now time.Time
+	update(t, s, "defer", func(tx store.Tx) error {
+		if err := tx.SetClockOffset(10 * time.Hour); err != nil {
+			return err
+		}
+		return nil
+	})
+	update(t, s, "defer", func(tx store.Tx) error {
+		now = tx.Now()
+		soon, later, flying, other = newDelivery(seed.RepairerIntegrationID, now.Add(-time.Minute)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(2*time.Hour)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(-2*time.Minute)),
+			newDelivery(seed.RepairerIntegrationID, now.Add(-time.Minute))
+		soon.EndpointID, later.EndpointID, flying.EndpointID = ep, ep, ep
+		soon.Attempts = 3
+		for _, d := range []store.Delivery{soon, later, flying, other} {
+			if err := tx.InsertDelivery(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	equal(t, "claimed", ids(must(s.ClaimDeliveries(ctx, store.Claim{Limit: 1, Lease: time.Hour})).get(t)), []uuid.UUID{flying.ID})
+	equal(t, "moved", must(s.DeferEndpoint(ctx, "defer", ep, time.Hour)).get(t), 1)
+	view(t, s, "defer", func(tx store.Tx) error {
+		got := must(tx.Delivery(soon.ID)).get(t)
+		if got.NextAttemptAt.Before(now.Add(time.Hour)) || got.NextAttemptAt.After(tx.Now().Add(time.Hour)) {
+			t.Errorf("deferred to %v, want an hour after the tenant's now %v", got.NextAttemptAt, now)
+		}
+		equal(t, "attempts untouched", got.Attempts, 3)
+		equal(t, "still pending", got.Status, store.DeliveryPending)
+		equal(t, "later untouched", must(tx.Delivery(later.ID)).get(t).NextAttemptAt, later.NextAttemptAt)
+		equal(t, "in flight untouched", must(tx.Delivery(flying.ID)).get(t).Status, store.DeliveryInFlight)
+		return nil
+	})
+	equal(t, "only the other endpoint's is due", ids(claimAll(t, s, 0, time.Hour)), []uuid.UUID{other.ID})
+	equal(t, "unknown tenant", must(s.DeferEndpoint(ctx, "defer-nobody", ep, time.Hour)).get(t), 0)
+}
+
 func testCompleteAttempt(t *testing.T, s store.Store) {
 	var d store.Delivery
 	update(t, s, "complete", func(tx store.Tx) error {
@@ -1059,7 +1175,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		Error: "HTTP 500", ResponseExcerpt: "oops", Signature: "q1Qm9Wc4KxQ0mJb8bXw7m0yUq3oV2u2QmK2i8rWcJ0U="}
 	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past), store.ErrNotFound) // not claimed
-	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+	_ = must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 	if err := s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past); err != nil {
 		t.Fatal(err)
 	}
@@ -1077,7 +1193,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 	})
 	// Due again: attempt 2 delivers it; a stale
 	// attempt 1 from a claimer that lost its lease is refused.
-	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
+	_ = must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryDelivered, time.Time{}), store.ErrNotFound)
 	a2 := store.Attempt{DeliveryID: d.ID, Number: 2, At: at(3), StatusCode: 204}
 	if err := s.CompleteAttempt(ctx, "complete", a2, store.DeliveryDelivered, time.Time{}); err != nil {
@@ -1088,7 +1204,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		equal(t, "attempts", must(tx.Attempts(d.ID)).get(t), []store.Attempt{a1, a2})
 		return nil
 	})
-	equal(t, "delivered is never claimed", len(must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)), 0)
+	equal(t, "delivered is never claimed", len(must(s.ClaimDeliveries(ctx, store.Claim{Lease: time.Hour})).get(t)), 0)
 }
 
 func testKick(t *testing.T, s store.Store) {
@@ -1111,29 +1227,80 @@ func testKick(t *testing.T, s store.Store) {
 }
 
 func testSink(t *testing.T, s store.Store) {
+	limits := store.SinkLimits{Records: 50, Bytes: 1000}
 	var all []store.SinkRecord
 	update(t, s, "sink", func(tx store.Tx) error {
-		for i := range store.SinkCap + 3 {
+		for i := range 53 {
 			r := store.SinkRecord{ID: uuid.New(), ReceivedAt: at(i), Headers: map[string]string{"n": strconv.Itoa(i)},
 				Body: []byte(strconv.Itoa(i)), SignatureValid: i%2 == 0}
+			if i%2 == 0 {
+				r.MessageID = "msg-" + strconv.Itoa(i)
+			}
 			if i == 0 {
 				r.IntegrationID = &seed.RepairerIntegrationID
 			}
-			if i == store.SinkCap+2 {
+			if i == 52 {
 				r.IntegrationID = &seed.SupplierIntegrationID
 			}
-			all = append(all, r)
-			if err := tx.AddSinkRecord(r); err != nil {
+			if err := tx.AddSinkRecord(r, limits); err != nil {
 				return err
 			}
+			all = append(all, r)
 		}
 		return nil
 	})
 	view(t, s, "sink", func(tx store.Tx) error {
-		got := must(tx.SinkRecords()).get(t)
-		equal(t, "kept", len(got), store.SinkCap)
-		equal(t, "newest first", got[0], all[len(all)-1])
-		equal(t, "oldest kept", got[len(got)-1], all[3])
+		got := must(tx.SinkRecords(store.SinkPage{})).get(t)
+		equal(t, "kept within the record limit", len(got), 50)
+		for i := range got {
+			got[i].Seq = 0 // the store's
+		}
+		equal(t, "newest first", got[0], all[52])
+		equal(t, "oldest kept", got[49], all[3])
+		equal(t, "accepted, kept", must(tx.SinkAccepted("msg-50")).get(t), true)
+		equal(t, "accepted, evicted", must(tx.SinkAccepted("msg-2")).get(t), false)
+		equal(t, "not accepted", must(tx.SinkAccepted("msg-51")).get(t), false)
+		equal(t, "empty id", must(tx.SinkAccepted("")).get(t), false)
+
+		page := must(tx.SinkRecords(store.SinkPage{Limit: 20})).get(t)
+		equal(t, "a page", len(page), 20)
+		next := must(tx.SinkRecords(store.SinkPage{Limit: 20, Before: page[19].Seq})).get(t)
+		equal(t, "the next page goes on", next[0].ID, all[32].ID)
+		last := must(tx.SinkRecords(store.SinkPage{Before: next[19].Seq})).get(t)
+		equal(t, "the rest", len(last), 10)
+		// Each record here is 1 byte of header name, 1 to 2 of value and
+		// 1 to 2 of body.
+		small := must(tx.SinkRecords(store.SinkPage{MaxBytes: 12})).get(t)
+		equal(t, "bounded in bytes", len(small), 2)
+		equal(t, "one record however large", len(must(tx.SinkRecords(store.SinkPage{MaxBytes: 1})).get(t)), 1)
+		return nil
+	})
+	// Bytes: one large record evicts as many old ones as it needs.
+	update(t, s, "sink", func(tx store.Tx) error {
+		return tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(99), Body: make([]byte, 950)}, limits)
+	})
+	view(t, s, "sink", func(tx store.Tx) error {
+		got := must(tx.SinkRecords(store.SinkPage{})).get(t)
+		size := 0
+		for _, r := range got {
+			size += r.Size()
+		}
+		if size > limits.Bytes || len(got) < 2 || len(got[0].Body) != 950 {
+			t.Errorf("after a large record: %d records of %d bytes", len(got), size)
+		}
+		return nil
+	})
+	// A reset starts the totals again.
+	if err := s.ResetTenant(ctx, "sink"); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, "sink", func(tx store.Tx) error {
+		for range 3 {
+			if err := tx.AddSinkRecord(store.SinkRecord{ID: uuid.New(), ReceivedAt: at(1), Body: make([]byte, 300)}, limits); err != nil {
+				return err
+			}
+		}
+		equal(t, "after a reset", len(must(tx.SinkRecords(store.SinkPage{})).get(t)), 3)
 		return nil
 	})
 }
@@ -1179,6 +1346,10 @@ func testFaults(t *testing.T, s store.Store) {
 		equal(t, "unlimited stays unlimited", got[0].Remaining, -1)
 		return nil
 	})
+	update(t, s, "faults", func(tx store.Tx) error {
+		// Used up, it is gone, not kept: its id is free again.
+		return tx.InsertFault(once)
+	})
 	update(t, s, "faults", func(tx store.Tx) error { return tx.DeleteFaults() })
 	view(t, s, "faults", func(tx store.Tx) error {
 		equal(t, "deleted", len(must(tx.Faults("")).get(t)), 0)
@@ -1202,21 +1373,21 @@ func testJournal(t *testing.T, s store.Store) {
 	for i := range 6 {
 		es = append(es, entry(i, []string{"repairer.jobs.get", "repairer.jobs.insert"}[i%2], []int{200, 404}[i/3]))
 	}
-	if err := s.AppendJournal(ctx, "journal", es[:4], 5); err != nil {
-		t.Fatal(err)
+	record := func(entries []store.JournalEntry, keep int) {
+		t.Helper()
+		if err := s.Record(ctx, "journal", store.Recording{Journal: entries, Keep: keep}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.AppendJournal(ctx, "journal", es[4:], 5); err != nil {
-		t.Fatal(err)
-	}
+	record(es[:4], 5)
+	record(es[4:], 5)
 	equal(t, "newest 5, oldest first", must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t), es[1:])
 	equal(t, "limit keeps the newest", must(s.Journal(ctx, "journal", store.JournalFilter{Limit: 2})).get(t), es[4:])
 	equal(t, "by method", must(s.Journal(ctx, "journal", store.JournalFilter{Method: "repairer.jobs.get"})).get(t),
 		[]store.JournalEntry{es[2], es[4]})
 	equal(t, "by status", must(s.Journal(ctx, "journal", store.JournalFilter{Status: 404})).get(t), es[3:])
 	equal(t, "other tenant", len(must(s.Journal(ctx, "journal-other", store.JournalFilter{})).get(t)), 0)
-	if err := s.AppendJournal(ctx, "journal", es[:1], -1); err != nil { // keep < 0: no trimming
-		t.Fatal(err)
-	}
+	record(es[:1], -1) // keep < 0: no trimming
 	equal(t, "untrimmed", len(must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t)), 6)
 	if err := s.ClearJournal(ctx, "journal"); err != nil {
 		t.Fatal(err)
@@ -1224,12 +1395,44 @@ func testJournal(t *testing.T, s store.Store) {
 	equal(t, "cleared", len(must(s.Journal(ctx, "journal", store.JournalFilter{})).get(t)), 0)
 }
 
+// testJournalTenantClock: entries come in on the wall clock and are kept
+// on the tenant's.
+func testJournalTenantClock(t *testing.T, s store.Store) {
+	update(t, s, "journal-clock", func(tx store.Tx) error { return tx.SetClockOffset(90 * time.Minute) })
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), Method: "m", Status: 200}
+	if err := s.Record(ctx, "journal-clock", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := must(s.Journal(ctx, "journal-clock", store.JournalFilter{})).get(t)
+	equal(t, "time on the tenant clock", got[0].Time, at(91))
+}
+
+// testJournalText: text Postgres cannot hold (a NUL, invalid UTF-8) is kept
+// as store.CleanText makes it, by both stores alike, and found by the same
+// filter; bodies keep every byte.
+func testJournalText(t *testing.T, s store.Store) {
+	dirty := "repairer.jobs.get\x00\xff"
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), RequestID: "r\x00", Method: dirty, Status: 404,
+		RequestBody: []byte("{\"a\":\"\x00\xff\"}"), ResponseBody: []byte{0, 1, 2}}
+	if err := s.Record(ctx, "journal-text", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10,
+		Coverage: map[string]int{dirty + " 200": 1, "repairer.jobs.get\uFFFD\uFFFD 200": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	want := e
+	want.Method, want.RequestID = "repairer.jobs.get\uFFFD\uFFFD", "r\uFFFD"
+	equal(t, "kept clean", must(s.Journal(ctx, "journal-text", store.JournalFilter{})).get(t), []store.JournalEntry{want})
+	equal(t, "found by the dirty name", len(must(s.Journal(ctx, "journal-text", store.JournalFilter{Method: dirty})).get(t)), 1)
+	equal(t, "coverage keys cleaned and merged", must(s.Coverage(ctx, "journal-text")).get(t),
+		map[string]int{"repairer.jobs.get\uFFFD\uFFFD 200": 2})
+	equal(t, "CleanText of clean text", store.CleanText("repairer.jobs.get"), "repairer.jobs.get")
+}
+
 func testCoverage(t *testing.T, s store.Store) {
 	equal(t, "empty", must(s.Coverage(ctx, "coverage")).get(t), map[string]int{})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if err := s.AddCoverage(ctx, "coverage", map[string]int{"repairer.jobs.get 200": 2, "repairer.jobs.get not_found": 1}); err != nil {
+			if err := s.Record(ctx, "coverage", store.Recording{Coverage: map[string]int{"repairer.jobs.get 200": 2, "repairer.jobs.get not_found": 1}}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -1238,6 +1441,14 @@ func testCoverage(t *testing.T, s store.Store) {
 	equal(t, "summed", must(s.Coverage(ctx, "coverage")).get(t),
 		map[string]int{"repairer.jobs.get 200": 8, "repairer.jobs.get not_found": 4})
 	equal(t, "other tenant", must(s.Coverage(ctx, "coverage-other")).get(t), map[string]int{})
+	// Journal and coverage of one call land together.
+	e := store.JournalEntry{ID: uuid.New(), Time: at(1), Method: "repairer.jobs.get", Status: 200}
+	if err := s.Record(ctx, "coverage-both", store.Recording{Journal: []store.JournalEntry{e}, Keep: 10,
+		Coverage: map[string]int{"repairer.jobs.get 200": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "journal", len(must(s.Journal(ctx, "coverage-both", store.JournalFilter{})).get(t)), 1)
+	equal(t, "coverage", must(s.Coverage(ctx, "coverage-both")).get(t), map[string]int{"repairer.jobs.get 200": 1})
 }
 
 func insertProcurementAged(t *testing.T, s store.Store, tenant string, status string, age time.Duration) uuid.UUID {

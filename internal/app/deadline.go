@@ -1,0 +1,62 @@
+package app
+
+import (
+	"net/http"
+	"time"
+)
+
+// DefaultWriteTimeout bounds how long writing one answer may take, from its
+// first byte: a client that stops reading holds its goroutine and its answer
+// this long at most. The time a handler takes before it answers (an
+// injected latency, the webhook probe) does not count.
+const DefaultWriteTimeout = 60 * time.Second
+
+// writeDeadline gives every answer a write deadline: set when the request
+// comes in (for what the server writes itself, such as 100 Continue) and
+// again when the handler starts its answer. It is a deadline per answer,
+// not the server's WriteTimeout, so that a route that streams (server-sent
+// events) can lift it: http.NewResponseController(w).SetWriteDeadline with
+// a zero time, which reaches deadlineWriter.SetWriteDeadline first, so the
+// answer's first write does not set it again.
+func writeDeadline(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dw := &deadlineWriter{ResponseWriter: w, d: d}
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		next.ServeHTTP(dw, r)
+	})
+}
+
+type deadlineWriter struct {
+	http.ResponseWriter
+	d     time.Duration
+	armed bool // the answer's deadline is set, by us or by the handler
+}
+
+func (w *deadlineWriter) arm() {
+	if !w.armed {
+		w.armed = true
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.d))
+	}
+}
+
+func (w *deadlineWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.arm()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deadlineWriter) Write(b []byte) (int, error) {
+	w.arm()
+	return w.ResponseWriter.Write(b)
+}
+
+// SetWriteDeadline is the handler taking the deadline over (zero: none).
+func (w *deadlineWriter) SetWriteDeadline(t time.Time) error {
+	w.armed = true
+	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush, the
+// read deadline).
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
