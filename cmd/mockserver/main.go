@@ -9,13 +9,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/version"
 )
 
 func main() {
@@ -29,6 +32,7 @@ var commands = map[string]func(args []string, stderr io.Writer) int{
 
 const usage = `usage: mockserver [flags]
        mockserver healthcheck [--addr ADDR]
+       mockserver --version
 
 Serves the mock APIs. Every flag can also be set by the environment
 variable named beside it; a flag given wins over its variable. Flags:
@@ -61,10 +65,15 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, ok := commands[args[0]]
 		if !ok {
-			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: healthcheck; run with no command to serve)\n", args[0])
+			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: %s; run with no command to serve)\n",
+				args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
 			return 2
 		}
 		return cmd(args[1:], stderr)
+	}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Println(version.Get())
+		return 0
 	}
 	cfg := app.DefaultConfig()
 	logFormat := "text"
