@@ -188,9 +188,9 @@ func postSandbox(t *testing.T, base, tenant, path string, body any) (int, []byte
 	if resp.StatusCode == http.StatusOK {
 		which = "200"
 	}
-	op := loadDoc(t).Paths.Value(path)
+	op := loadSandboxDoc(t).Paths.Value(path)
 	if op == nil || op.Post == nil || op.Post.Responses.Value(which) == nil {
-		t.Fatalf("openapi.json has no %s answer of POST %s", which, path)
+		t.Fatalf("openapi-sandbox.json has no %s answer of POST %s", which, path)
 	}
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
