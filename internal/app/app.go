@@ -177,6 +177,10 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 // URL is the server's base URL.
 func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
 
+// Handler is the server's HTTP handler, for serving it on another
+// listener as well (the Go test helper gives each world an address).
+func (a *App) Handler() http.Handler { return a.server.Handler }
+
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
 
