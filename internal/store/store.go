@@ -132,6 +132,7 @@ type Tx interface {
 
 	OutboxTx
 	SandboxTx
+	ListenTx
 }
 
 // Role is what an integration may do.

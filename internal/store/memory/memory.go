@@ -159,6 +159,8 @@ type world struct {
 	faults     []store.Fault
 	journal    []store.JournalEntry // oldest first
 	coverage   map[string]int
+	listeners  []store.Listener // oldest first
+	inboxes    map[uuid.UUID]*inbox
 }
 
 type orgKey struct {
@@ -188,6 +190,7 @@ func newWorld(s seed.World) *world {
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
 		coverage:      map[string]int{},
+		inboxes:       map[uuid.UUID]*inbox{},
 	}
 	for _, o := range s.Organizations {
 		w.orgs[o.ID] = o

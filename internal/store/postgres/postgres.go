@@ -307,6 +307,7 @@ var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
 	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
+	"listeners", "listened",
 }
 
 // clear deletes everything a tenant owns except its tenants row.
