@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -130,7 +131,7 @@ func (a *App) handler() (http.Handler, error) {
 	modules := []*httpapi.Module{partly}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
-		Modules: modules, Sender: sender, Sample: methods.SampleEvent})
+		Modules: modules, Sender: sender, Sample: methods.SampleEvent, SelfURL: a.selfURL})
 	docs := []apidocs.Document{{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw,
 		Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"}}
 	if !cfg.NoSandboxRoutes {
@@ -176,6 +177,26 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 
 // URL is the server's base URL.
 func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+
+// selfURL is the server's base URL on loopback, where it can send
+// requests to itself (its listeners' deliveries); "" when it listens on a
+// specific address that is not loopback. Every instance on one database
+// serves the same routes, so the port of this one reaches any of them
+// started alike (compose replicas).
+func (a *App) selfURL() string { return loopbackBase(a.listener.Addr()) }
+
+func loopbackBase(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	switch {
+	case !ok:
+		return ""
+	case tcp.IP.IsUnspecified():
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	case tcp.IP.IsLoopback():
+		return "http://" + net.JoinHostPort(tcp.IP.String(), strconv.Itoa(tcp.Port))
+	}
+	return ""
+}
 
 // Handler is the server's HTTP handler, for serving it on another
 // listener as well (the Go test helper gives each world an address).

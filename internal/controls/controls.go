@@ -33,6 +33,9 @@ type Config struct {
 	Sender *webhooks.Sender
 	// Sample is an event the probe may send to an integration.
 	Sample func(tx store.Tx, in store.Integration) (store.Event, error)
+	// SelfURL is the server's own base URL on loopback, where listeners'
+	// deliveries go ("" or nil: the server has none, and cannot listen).
+	SelfURL func() string
 }
 
 // Controls are the shared sandbox routes.

@@ -32,13 +32,19 @@ type webhookRoutes struct {
 	sender  *webhooks.Sender
 	sample  func(tx store.Tx, in store.Integration) (store.Event, error)
 	schemas map[string]*openapi3.Schema // request body schema by path
+	self    func() string               // the server's own loopback base URL, "" when it has none
+	listens *listenHub
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
 // openapi-sandbox.json, which must document them.
 func (c *Controls) mountWebhooks(r chi.Router) error {
-	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, schemas: map[string]*openapi3.Schema{}}
-	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe"} {
+	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, schemas: map[string]*openapi3.Schema{},
+		self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}}}
+	if h.self == nil {
+		h.self = func() string { return "" }
+	}
+	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe", "/listen"} {
 		item := c.cfg.Doc.Paths.Value(WebhookPrefix + p)
 		if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
 			return fmt.Errorf("controls: %s does not document POST %s%s with a JSON body", c.cfg.Doc.Name, WebhookPrefix, p)
@@ -58,6 +64,10 @@ func (c *Controls) mountWebhooks(r chi.Router) error {
 		r.Get("/deliveries", h.deliveries)
 		r.Post("/deliveries/{id}/replay", h.replay)
 		r.Post("/probe", h.probe)
+		r.Post("/listen", h.listen)
+		r.Get("/listen/{id}", h.listenPoll)
+		r.Delete("/listen/{id}", h.unlisten)
+		r.Post("/listen/{id}/inbox", h.listenInbox)
 	})
 	return nil
 }
