@@ -28,10 +28,14 @@ func main() {
 // commands are the subcommands besides serving (which needs none).
 var commands = map[string]func(args []string, stderr io.Writer) int{
 	"healthcheck": healthcheck,
+	"trigger":     triggerCommand,
+	"listen":      listenCommand,
 }
 
 const usage = `usage: mockserver [flags]
        mockserver healthcheck [--addr ADDR]
+       mockserver trigger <event> [flags]   (mockserver trigger --help lists the events)
+       mockserver listen --forward-to URL [flags]
        mockserver --version
 
 Serves the mock APIs. Every flag can also be set by the environment
