@@ -74,6 +74,9 @@ type App struct {
 	metrics  *metrics.Metrics
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
+	// onShutdown runs when HTTP starts shutting down, before it waits
+	// for the requests in flight (long polls answer then).
+	onShutdown []func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -109,6 +112,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	for _, f := range a.onShutdown {
+		a.server.RegisterOnShutdown(f)
+	}
 	return a, nil
 }
 
@@ -132,6 +138,7 @@ func (a *App) handler() (http.Handler, error) {
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
 		Modules: modules, Sender: sender, Sample: methods.SampleEvent, SelfURL: a.selfURL})
+	a.onShutdown = append(a.onShutdown, ctl.StopWaiting)
 	docs := []apidocs.Document{{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw,
 		Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"}}
 	if !cfg.NoSandboxRoutes {

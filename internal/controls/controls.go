@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,9 @@ type Controls struct {
 	cfg Config
 	st  store.Store
 	rec *recorder.Recorder
+
+	stopping    chan struct{} // closed by StopWaiting
+	stopWaiting sync.Once
 }
 
 // New builds the controls.
@@ -50,8 +54,13 @@ func New(cfg Config) *Controls {
 	if cfg.Sender == nil {
 		cfg.Sender = webhooks.NewSender(webhooks.Policy{}, 0)
 	}
-	return &Controls{cfg: cfg, st: cfg.Store, rec: cfg.Recorder}
+	return &Controls{cfg: cfg, st: cfg.Store, rec: cfg.Recorder, stopping: make(chan struct{})}
 }
+
+// StopWaiting answers the polls that wait for webhooks at once, and any
+// that come later without waiting: the server is shutting down, which
+// waits for the requests in flight.
+func (c *Controls) StopWaiting() { c.stopWaiting.Do(func() { close(c.stopping) }) }
 
 // Sandbox is the sandbox group the edge serves.
 func (c *Controls) Sandbox() httpapi.Sandbox {

@@ -187,6 +187,11 @@ func (h *webhookRoutes) listenPoll(w http.ResponseWriter, r *http.Request) {
 	}
 	tenant := httpapi.Tenant(r)
 	k := listenKey{tenant, id}
+	select {
+	case <-h.stopping:
+		wait = 0
+	default:
+	}
 	deadline := time.Now().Add(wait)
 	// A server-wide write timeout must not cut a poll short.
 	_ = http.NewResponseController(w).SetWriteDeadline(deadline.Add(10 * time.Second))
@@ -206,6 +211,8 @@ func (h *webhookRoutes) listenPoll(w http.ResponseWriter, r *http.Request) {
 		case <-timer.C:
 		case <-me.replace:
 			deadline = time.Now() // a newer poll waits instead: answer what there is
+		case <-h.stopping:
+			deadline = time.Now() // shutting down: answer, rather than hold the shutdown
 		case <-r.Context().Done():
 			timer.Stop()
 			return

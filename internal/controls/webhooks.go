@@ -28,19 +28,20 @@ import (
 const WebhookPrefix = "/__webhooks"
 
 type webhookRoutes struct {
-	st      store.Store
-	sender  *webhooks.Sender
-	sample  func(tx store.Tx, in store.Integration) (store.Event, error)
-	schemas map[string]*openapi3.Schema // request body schema by path
-	self    func() string               // the server's own loopback base URL, "" when it has none
-	listens *listenHub
+	st       store.Store
+	sender   *webhooks.Sender
+	sample   func(tx store.Tx, in store.Integration) (store.Event, error)
+	schemas  map[string]*openapi3.Schema // request body schema by path
+	self     func() string               // the server's own loopback base URL, "" when it has none
+	listens  *listenHub
+	stopping <-chan struct{} // closed when the server shuts down
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
 // openapi-sandbox.json, which must document them.
 func (c *Controls) mountWebhooks(r chi.Router) error {
 	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, schemas: map[string]*openapi3.Schema{},
-		self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}}}
+		self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}}, stopping: c.stopping}
 	if h.self == nil {
 		h.self = func() string { return "" }
 	}

@@ -339,3 +339,25 @@ func TestListenerLimits(t *testing.T) {
 		t.Fatalf("poll after a reset: %d", code)
 	}
 }
+
+// A waiting poll answers when the server shuts down, rather than hold the
+// shutdown (which waits for requests in flight) until its wait ends.
+func TestListenPollEndsAtShutdown(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.DefaultConfig())
+	l := s.listen("shutdown", seed.RepairerIntegrationID)
+	got := make(chan int, 1)
+	go func() {
+		code, _ := s.poll("shutdown", l.ListenerID, "?wait=30s")
+		got <- code
+	}()
+	waitPolled(t, s, "shutdown", l.ListenerID)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.app.Close(ctx); err != nil {
+		t.Fatalf("close with a poll waiting: %v", err)
+	}
+	if code := <-got; code != http.StatusOK {
+		t.Fatalf("the waiting poll: %d", code)
+	}
+}
