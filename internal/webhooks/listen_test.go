@@ -3,9 +3,12 @@ package webhooks_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/seed"
+	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/webhooks"
 	"github.com/partifact/mockserver/webhook"
@@ -44,10 +48,50 @@ type pageV1 struct {
 	Missed int64 `json:"missed"`
 }
 
+var sandboxDoc = sync.OnceValues(func() (*spec.Doc, error) { return spec.Parse("openapi-sandbox.json") })
+
+// listenCall calls a listen route (route is "VERB /template" as
+// openapi-sandbox.json spells it, path the concrete one) and checks the
+// answer against the schema the document gives its status.
+func (s *server) listenCall(route, path, tenant string, headers map[string]string, body any, out any) int {
+	s.t.Helper()
+	verb, template, _ := strings.Cut(route, " ")
+	var raw json.RawMessage
+	code := s.do(verb, path, tenant, headers, body, &raw)
+	doc, err := sandboxDoc()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	schema := spec.AnswerSchema(doc.OperationAt(template, verb), strconv.Itoa(code))
+	if schema == nil {
+		s.t.Fatalf("openapi-sandbox.json declares no %d answer of %s: %s", code, route, raw)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		s.t.Fatal(err)
+	}
+	if problems := spec.Validate(schema, v, false); len(problems) > 0 {
+		s.t.Fatalf("%s: the %d answer does not match its schema: %v\n%s", route, code, problems, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	return code
+}
+
+const (
+	routeOpen  = "POST /__webhooks/listen"
+	routePoll  = "GET /__webhooks/listen/{listener_id}"
+	routeClose = "DELETE /__webhooks/listen/{listener_id}"
+	routeInbox = "POST /__webhooks/listen/{listener_id}/inbox"
+)
+
 func (s *server) listen(tenant string, integration uuid.UUID) listenerV1 {
 	s.t.Helper()
 	var l listenerV1
-	if code := s.do(http.MethodPost, "/__webhooks/listen", tenant, nil, map[string]any{"integration_id": integration}, &l); code != 200 || !l.OK {
+	if code := s.listenCall(routeOpen, "/__webhooks/listen", tenant, nil, map[string]any{"integration_id": integration}, &l); code != 200 || !l.OK {
 		s.t.Fatalf("listen: %d %+v", code, l)
 	}
 	return l
@@ -56,7 +100,7 @@ func (s *server) listen(tenant string, integration uuid.UUID) listenerV1 {
 func (s *server) poll(tenant, id, query string) (int, pageV1) {
 	s.t.Helper()
 	var p pageV1
-	code := s.do(http.MethodGet, "/__webhooks/listen/"+id+query, tenant, nil, nil, &p)
+	code := s.listenCall(routePoll, "/__webhooks/listen/"+id+query, tenant, nil, nil, &p)
 	return code, p
 }
 
@@ -105,7 +149,7 @@ func TestListenDeliversWhatWasSigned(t *testing.T) {
 		}
 		// Closing unsubscribes the endpoint and forgets the listener.
 		var closed struct{ Removed int }
-		if code := s.do(http.MethodDelete, "/__webhooks/listen/"+l.ListenerID, "listen", nil, nil, &closed); code != 200 || closed.Removed != 1 {
+		if code := s.listenCall(routeClose, "/__webhooks/listen/"+l.ListenerID, "listen", nil, nil, &closed); code != 200 || closed.Removed != 1 {
 			t.Fatalf("close: %d %+v", code, closed)
 		}
 		var in struct{ Endpoints []map[string]any }
@@ -116,7 +160,7 @@ func TestListenDeliversWhatWasSigned(t *testing.T) {
 		if code, p := s.poll("listen", l.ListenerID, ""); code != 404 || p.Reason != "unknown_listener" {
 			t.Fatalf("poll a closed listener: %d %+v", code, p)
 		}
-		if code := s.do(http.MethodDelete, "/__webhooks/listen/"+l.ListenerID, "listen", nil, nil, &closed); code != 200 || closed.Removed != 0 {
+		if code := s.listenCall(routeClose, "/__webhooks/listen/"+l.ListenerID, "listen", nil, nil, &closed); code != 200 || closed.Removed != 0 {
 			t.Fatalf("close again: %d %+v", code, closed)
 		}
 	})
@@ -207,8 +251,13 @@ func TestListenNewestPollWaits(t *testing.T) {
 	if code := s.insertJob("newest", "NEWEST-1"); code != 200 {
 		t.Fatalf("jobs.insert: %d", code)
 	}
-	if p := <-newer; len(p.Items) != 1 {
-		t.Fatalf("the newer poll: %+v", p)
+	select {
+	case p := <-newer:
+		if len(p.Items) != 1 {
+			t.Fatalf("the newer poll: %+v", p)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("the newer poll did not answer when the delivery came")
 	}
 }
 
@@ -223,7 +272,7 @@ func TestListenKeepsTheNewest(t *testing.T) {
 			OK  bool
 			Seq int64
 		}
-		if code := s.do(http.MethodPost, "/__webhooks/listen/"+l.ListenerID+"/inbox", "keep", nil, []byte(fmt.Sprintf(`{"n":%d}`, i)), &ok); code != 200 || ok.Seq != int64(i+1) {
+		if code := s.listenCall(routeInbox, "/__webhooks/listen/"+l.ListenerID+"/inbox", "keep", nil, []byte(fmt.Sprintf(`{"n":%d}`, i)), &ok); code != 200 || ok.Seq != int64(i+1) {
 			t.Fatalf("inbox %d: %d %+v", i, code, ok)
 		}
 	}
@@ -255,7 +304,7 @@ func TestListenRefusals(t *testing.T) {
 			t.Errorf("poll %s: %d %+v", id, code, p)
 		}
 		var r struct{ Reason string }
-		if code := s.do(http.MethodPost, "/__webhooks/listen/"+id+"/inbox", "refuse", nil, []byte(`{}`), &r); code != 404 || r.Reason != "unknown_listener" {
+		if code := s.listenCall(routeInbox, "/__webhooks/listen/"+id+"/inbox", "refuse", nil, []byte(`{}`), &r); code != 404 || r.Reason != "unknown_listener" {
 			t.Errorf("inbox %s: %d %+v", id, code, r)
 		}
 	}
@@ -266,11 +315,11 @@ func TestListenRefusals(t *testing.T) {
 	var r struct{ Reason string }
 	for body, want := range map[string]string{`{}`: "missing_field", `{"integration_id":"` + uuid.NewString() + `"}`: "unknown_integration",
 		`{"integration_id":42}`: "bad_body", `[`: "bad_body"} {
-		if code := s.do(http.MethodPost, "/__webhooks/listen", "refuse", nil, []byte(body), &r); code != 400 || r.Reason != want {
+		if code := s.listenCall(routeOpen, "/__webhooks/listen", "refuse", nil, []byte(body), &r); code != 400 || r.Reason != want {
 			t.Errorf("listen %s: %d %+v, want %s", body, code, r, want)
 		}
 	}
-	if code := s.do(http.MethodPost, "/__webhooks/listen/"+l.ListenerID+"/inbox", "refuse",
+	if code := s.listenCall(routeInbox, "/__webhooks/listen/"+l.ListenerID+"/inbox", "refuse",
 		map[string]string{"Content-Type": "text/plain"}, []byte(`hello`), &r); code != 415 || r.Reason != "bad_body" {
 		t.Errorf("inbox text/plain: %d %+v", code, r)
 	}
@@ -289,7 +338,7 @@ func TestListenerLimits(t *testing.T) {
 		ls = append(ls, s.listen("limits", seed.SupplierIntegrationID))
 	}
 	var r struct{ Reason string }
-	if code := s.do(http.MethodPost, "/__webhooks/listen", "limits", nil, map[string]any{"integration_id": seed.RepairerIntegrationID}, &r); code != 409 || r.Reason != "too_many_listeners" {
+	if code := s.listenCall(routeOpen, "/__webhooks/listen", "limits", nil, map[string]any{"integration_id": seed.RepairerIntegrationID}, &r); code != 409 || r.Reason != "too_many_listeners" {
 		t.Fatalf("one listener too many: %d %+v", code, r)
 	}
 	// Other worlds have their own allowance.
@@ -319,7 +368,7 @@ func TestListenerLimits(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if code := s.do(http.MethodPost, "/__webhooks/listen/"+ls[1].ListenerID+"/inbox", "limits", nil, []byte(`{}`), &r); code != 404 {
+	if code := s.listenCall(routeInbox, "/__webhooks/listen/"+ls[1].ListenerID+"/inbox", "limits", nil, []byte(`{}`), &r); code != 404 {
 		t.Fatalf("an idle listener's inbox: %d %+v", code, r)
 	}
 
@@ -357,7 +406,12 @@ func TestListenPollEndsAtShutdown(t *testing.T) {
 	if err := s.app.Close(ctx); err != nil {
 		t.Fatalf("close with a poll waiting: %v", err)
 	}
-	if code := <-got; code != http.StatusOK {
-		t.Fatalf("the waiting poll: %d", code)
+	select {
+	case code := <-got:
+		if code != http.StatusOK {
+			t.Fatalf("the waiting poll: %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting poll did not answer")
 	}
 }
