@@ -60,8 +60,11 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(listValue{&cfg.WebhookAllowHosts}, "webhook-allow-host", "WEBHOOK_ALLOW_HOST", "comma-separated host names webhooks may go to besides loopback, e.g. compose services")
 	f.bind(positiveDuration{durationValue{&cfg.WebhookPoll}}, "webhook-poll", "WEBHOOK_POLL", "how often the webhook dispatcher looks for due deliveries without a wakeup")
 	f.bind(boolValue{&cfg.NoSandboxRoutes, true}, "sandbox-routes", "SANDBOX_ROUTES", "serve the /__ sandbox controls; false shows only the contracts")
+	f.bind(stringValue{&cfg.SandboxToken}, "sandbox-token", "SANDBOX_TOKEN", "when set, the /__ sandbox routes require this token (header x-sandbox-token or Authorization: Bearer); for shared deployments")
 	f.bind(intValue{&cfg.JournalSize}, "journal-size", "JOURNAL_SIZE", "calls kept in each tenant's /__journal, 0 none")
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
+	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up)")
+	f.bind(positiveDuration{durationValue{&cfg.ServiceMobilityTimeout}}, "servicemobility-timeout", "SERVICEMOBILITY_TIMEOUT", "how long the ServiceMobility stand-in waits for the implementer's whole answer")
 	return f
 }
 

@@ -143,8 +143,8 @@ func TestWebhookRetrySurvivesKill9(t *testing.T) {
 	if seen != 2 || forged != 0 || ok[0].Attempt != 2 || ok[0].Type != "repairer.job.inserted" {
 		t.Fatalf("seen %d, forged %d, accepted %+v", seen, forged, ok)
 	}
-	// The receiver answers before the attempt is recorded: wait for it.
-	eventually(t, "the second attempt in the delivery log", func() bool {
+	// The receiver has answered; the attempt is recorded just after.
+	eventually(t, "the delivery log to show the second attempt", func() bool {
 		n := second.attemptsMade(t, tenant)
 		return len(n) == 1 && n[0] == 2
 	})

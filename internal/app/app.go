@@ -16,12 +16,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/partifact/mockserver/internal/apidocs"
 	"github.com/partifact/mockserver/internal/controls"
+	"github.com/partifact/mockserver/internal/dashboard"
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
+	"github.com/partifact/mockserver/internal/partage"
 	"github.com/partifact/mockserver/internal/recorder"
+	"github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
 	"github.com/partifact/mockserver/internal/store/memory"
@@ -46,8 +51,14 @@ type Config struct {
 	WebhookConcurrency int
 	// Sandbox controls.
 	NoSandboxRoutes     bool          // answer every /__ route 404
+	SandboxToken        string        // when set, every /__ route requires it (x-sandbox-token or Authorization: Bearer)
 	JournalSize         int           // calls journaled per tenant; 0: none
 	SupplierAutoConfirm time.Duration // confirm procurements this long after creation, on the tenant clock; 0: never
+	// ServiceMobilitySecret signs and checks the ServiceMobility stand-in's
+	// HS256 tokens; ServiceMobilityTimeout bounds a forwarded parts order,
+	// the implementer's answer read included.
+	ServiceMobilitySecret  string
+	ServiceMobilityTimeout time.Duration
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/mockserver` with no
@@ -60,6 +71,9 @@ func DefaultConfig() Config {
 		WebhookPoll:        time.Second,
 		WebhookConcurrency: webhooks.DefaultConcurrency,
 		JournalSize:        controls.DefaultJournalSize,
+
+		ServiceMobilitySecret:  servicemobility.DefaultSecret,
+		ServiceMobilityTimeout: servicemobility.DefaultTimeout,
 	}
 }
 
@@ -72,6 +86,8 @@ type App struct {
 	log      *slog.Logger
 	recorder *recorder.Recorder
 	metrics  *metrics.Metrics
+	// dash ends its live streams when HTTP shuts down.
+	dash *dashboard.Dashboard
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
 	// onShutdown runs when HTTP starts shutting down, before it waits
@@ -112,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	a.server.RegisterOnShutdown(a.dash.Shutdown)
 	for _, f := range a.onShutdown {
 		a.server.RegisterOnShutdown(f)
 	}
@@ -119,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // handler builds the edge: the API modules, the sandbox controls, the docs,
-// and the services they run.
+// the dashboard, and the services they run.
 func (a *App) handler() (http.Handler, error) {
 	cfg := a.cfg
 	partlyDoc, err := spec.Load()
@@ -130,19 +147,46 @@ func (a *App) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sender := webhooks.NewSender(webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}, 0)
+	smDoc, err := spec.Parse(servicemobility.DocumentName)
+	if err != nil {
+		return nil, err
+	}
+	partageDoc, err := spec.Parse(partage.DocumentName)
+	if err != nil {
+		return nil, err
+	}
+	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
+	sender := webhooks.NewSender(policy, 0)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
 		SupplierAutoConfirm: cfg.SupplierAutoConfirm,
 		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
-	modules := []*httpapi.Module{partly}
+	modules := []*httpapi.Module{
+		partly,
+		partage.Module(partageDoc),
+		servicemobility.Module(a.store, smDoc, servicemobility.Config{Secret: []byte(cfg.ServiceMobilitySecret),
+			Policy: policy, Timeout: cfg.ServiceMobilityTimeout}),
+	}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
 		Modules: modules, Sender: sender, Sample: methods.SampleEvent, SelfURL: a.selfURL})
 	a.onShutdown = append(a.onShutdown, ctl.StopWaiting)
-	docs := []apidocs.Document{{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw,
-		Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"}}
+	docs := []apidocs.Document{
+		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
+		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/"},
+		{Name: smDoc.Name, Path: "/" + smDoc.Name, Raw: smDoc.Raw, Prefix: servicemobility.Prefix + "/"},
+	}
 	if !cfg.NoSandboxRoutes {
 		docs = append(docs, apidocs.Document{Name: sandboxDoc.Name, Path: "/openapi-sandbox.json", Raw: sandboxDoc.Raw})
+	}
+	// The dashboard's controls call the sandbox routes through the edge
+	// itself, which exists once the dashboard is mounted in it.
+	var edge http.Handler
+	a.dash, err = dashboard.New(dashboard.Config{Store: a.store, Modules: modules,
+		Sections: []dashboard.Section{dashboard.Partly()}, Docs: slices.Clone(docs),
+		NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken, Flush: a.recorder.Flush,
+		Sandbox: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) })})
+	if err != nil {
+		return nil, err
 	}
 	fallback := methods.Family(partlyDoc)
 	mountDocs, err := apidocs.Mount(docs, cfg.NoSandboxRoutes, func(w http.ResponseWriter, r *http.Request) {
@@ -165,12 +209,19 @@ func (a *App) handler() (http.Handler, error) {
 	for _, m := range modules {
 		a.services = append(a.services, m.Services...)
 	}
-	return httpapi.New(httpapi.Config{
+	edge, err = httpapi.New(httpapi.Config{
 		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
 		Observers: []httpapi.Observer{ctl.Observer()},
-		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes,
-		Mount: mountDocs, Fallback: fallback,
+		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken,
+		Mount: func(r chi.Router) error {
+			if err := mountDocs(r); err != nil {
+				return err
+			}
+			return a.dash.Mount(r)
+		},
+		Fallback: fallback,
 	})
+	return edge, err
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
@@ -221,7 +272,7 @@ func (a *App) Run() error {
 	for _, s := range a.services {
 		s.Start()
 	}
-	a.log.Info("serving", "url", a.URL())
+	a.log.Info("serving", "url", a.URL(), "servicemobility_secret", a.cfg.ServiceMobilitySecret)
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -113,7 +113,7 @@ func (o observer) Observe(out *httpapi.Outcome) {
 	o.rec.Journal(out.Tenant, store.JournalEntry{
 		ID: uuid.New(), Time: out.Start, RequestID: out.RequestID, Method: httpapi.Key(out.API, out.Name),
 		Status: out.Status, Latency: out.Latency, IntegrationID: out.IntegrationID,
-		RequestBody: out.Request, ResponseBody: out.Body,
+		RequestBody: out.Request, ResponseBody: out.Body, Note: out.Note,
 	})
 }
 
@@ -210,6 +210,7 @@ type journalEntryV1 struct {
 	IntegrationID *uuid.UUID `json:"integration_id"`
 	RequestBody   string     `json:"request_body"`
 	ResponseBody  string     `json:"response_body"`
+	Note          *string    `json:"note"`
 }
 
 type itemsV1[T any] struct {
@@ -243,6 +244,9 @@ func (c *Controls) journalList(call *httpapi.Call) (any, error) {
 			ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), RequestID: e.RequestID, API: api, Method: method,
 			Status: e.Status, LatencyMS: float64(e.Latency.Microseconds()) / 1000, IntegrationID: e.IntegrationID,
 			RequestBody: string(e.RequestBody), ResponseBody: string(e.ResponseBody),
+		}
+		if e.Note != "" {
+			items[i].Note = &e.Note
 		}
 	}
 	return itemsV1[journalEntryV1]{Items: items}, nil

@@ -15,6 +15,7 @@ const (
 	variantNotFound      = "not_found"
 	variantInvalidStatus = "invalid_status"
 	variantConflict      = "conflict"
+	variantUnauthorized  = "unauthorized"
 	variantUnknown       = "unknown_method"
 	variantInternal      = "internal"
 )
@@ -47,6 +48,8 @@ func (family) Render(_ string, err error) httpapi.Answer {
 			body = map[string]any{"type": variantUnknown}
 		case httpapi.Conflict:
 			body = map[string]any{"type": variantConflict}
+		case httpapi.Unauthorized:
+			body = map[string]any{"type": variantUnauthorized}
 		case httpapi.Internal:
 		case httpapi.Invalid:
 			errs := make([]fieldError, len(ref.Problems))

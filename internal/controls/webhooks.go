@@ -73,16 +73,33 @@ func (c *Controls) mountWebhooks(r chi.Router) error {
 	return nil
 }
 
-// world refuses a request whose tenant header the edge refused: the
-// webhook tools have no world to work in then.
+// world refuses a request whose tenant header the edge refused (the
+// webhook tools have no world to work in then), and one without the
+// sandbox token when the server has one, but for deliveries to the sink
+// and to listeners' inboxes: those come from the mock itself, and carry
+// their signature instead.
 func (h *webhookRoutes) world(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ref := httpapi.TenantError(r); ref != nil {
 			refuse(w, ref.Status, "bad_tenant", ref.Message)
 			return
 		}
+		if ref := httpapi.SandboxRefusal(r); ref != nil && !receivesDeliveries(r) {
+			refuse(w, ref.Status, "unauthorized", ref.Message)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// receivesDeliveries reports a request to one of the mock's own
+// receivers: the sink, or a listener's inbox.
+func receivesDeliveries(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	p := strings.TrimPrefix(r.URL.Path, WebhookPrefix)
+	return p == "/sink" || (strings.HasPrefix(p, "/listen/") && strings.HasSuffix(p, "/inbox") && strings.Count(p, "/") == 3)
 }
 
 // refuse answers {"ok":false,"reason":…}, with a detail for people when

@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,42 +23,137 @@ import (
 	"github.com/partifact/mockserver/sandbox"
 )
 
-// clientMain uses the generated client against a live server: it must
-// compile, send the credential headers, and decode JobV1.
+// clientMain drives a live server with the client oapi-codegen generated:
+// it replays the README's walk-through (steps.json, one call a step),
+// passing the credential as the operations' header parameters and the
+// tenant by a request editor (a sandbox header, outside the contract), and
+// prints each answer, then reads the demo job with a typed body and names
+// its status by the union's discriminator.
 const clientMain = `package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
+
+	"github.com/google/uuid"
 )
 
+type step struct {
+	Method, Authorization, IntegrationID, Tenant string
+	Body                                         json.RawMessage
+}
+
+type answer struct {
+	Status int             ` + "`json:\"status\"`" + `
+	Typed  bool            ` + "`json:\"typed\"`" + `
+	Body   json.RawMessage ` + "`json:\"body\"`" + `
+}
+
 func main() {
-	c, err := NewClientWithResponses(os.Args[1], WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", "Bearer "+os.Args[2])
-		r.Header.Set("Partly-Integration-ID", os.Args[3])
-		return nil
-	}))
+	c, err := NewClientWithResponses(os.Args[1])
 	if err != nil {
 		panic(err)
 	}
-	resp, err := c.RepairerJobsGetWithBodyWithResponse(context.Background(), "application/json",
-		strings.NewReader(` + "`" + `{"identity":{"external":"CCC-2026-04817"}}` + "`" + `))
+	raw, err := os.ReadFile(os.Args[2])
 	if err != nil {
 		panic(err)
 	}
-	if resp.JSON200 == nil {
-		panic(fmt.Sprintf("status %d: %s", resp.StatusCode(), resp.Body))
+	var steps []step
+	if err := json.Unmarshal(raw, &steps); err != nil {
+		panic(err)
 	}
-	fmt.Print(*resp.JSON200.ExternalId, " ", resp.JSON200.Status)
+	ctx := context.Background()
+	var out []answer
+	for _, s := range steps {
+		tenant := func(_ context.Context, r *http.Request) error {
+			r.Header.Set("x-mock-tenant", s.Tenant)
+			return nil
+		}
+		auth, id := s.Authorization, uuid.MustParse(s.IntegrationID)
+		body := func() *bytes.Reader { return bytes.NewReader(s.Body) }
+		const ct = "application/json"
+		var a answer
+		switch s.Method {
+		case "tier1.prepare":
+			r, err := c.Tier1PrepareWithBodyWithResponse(ctx, &Tier1PrepareParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "businesses.list":
+			r, err := c.BusinessesListWithBodyWithResponse(ctx, &BusinessesListParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.work-providers.list":
+			r, err := c.RepairerWorkProvidersListWithBodyWithResponse(ctx, &RepairerWorkProvidersListParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.jobs.insert":
+			r, err := c.RepairerJobsInsertWithBodyWithResponse(ctx, &RepairerJobsInsertParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.jobs.parts.insert":
+			r, err := c.RepairerJobsPartsInsertWithBodyWithResponse(ctx, &RepairerJobsPartsInsertParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.jobs.baskets.latest.get":
+			r, err := c.RepairerJobsBasketsLatestGetWithBodyWithResponse(ctx, &RepairerJobsBasketsLatestGetParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.procurements.insert":
+			r, err := c.RepairerProcurementsInsertWithBodyWithResponse(ctx, &RepairerProcurementsInsertParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "supplier.procurements.list":
+			r, err := c.SupplierProcurementsListWithBodyWithResponse(ctx, &SupplierProcurementsListParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "supplier.procurements.confirm":
+			r, err := c.SupplierProcurementsConfirmWithBodyWithResponse(ctx, &SupplierProcurementsConfirmParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.procurements.invoices.list":
+			r, err := c.RepairerProcurementsInvoicesListWithBodyWithResponse(ctx, &RepairerProcurementsInvoicesListParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		case "repairer.jobs.get":
+			r, err := c.RepairerJobsGetWithBodyWithResponse(ctx, &RepairerJobsGetParams{Authorization: auth, PartlyIntegrationId: id}, ct, body(), tenant)
+			a = result(err, r.StatusCode(), r.Body, r.JSON200 != nil)
+		default:
+			panic("no generated call for " + s.Method)
+		}
+		out = append(out, a)
+	}
+
+	// A typed body: the identity is a union built from its variant.
+	last := steps[len(steps)-1]
+	var identity IntegrationsServerServiceJobsV1ModelJobIdentityV1
+	if err := identity.FromIntegrationsServerServiceJobsV1ModelJobIdentityV1External(IntegrationsServerServiceJobsV1ModelJobIdentityV1External{External: "CCC-2026-04817"}); err != nil {
+		panic(err)
+	}
+	r, err := c.RepairerJobsGetWithResponse(ctx, &RepairerJobsGetParams{Authorization: last.Authorization, PartlyIntegrationId: uuid.MustParse(last.IntegrationID)},
+		RepairerJobsGetJSONRequestBody{Identity: identity}, func(_ context.Context, r *http.Request) error {
+			r.Header.Set("x-mock-tenant", last.Tenant)
+			return nil
+		})
+	if err != nil || r.JSON200 == nil {
+		panic(fmt.Sprintf("typed repairer.jobs.get: %v %d %s", err, r.StatusCode(), r.Body))
+	}
+	status, err := r.JSON200.Status.Discriminator()
+	if err != nil {
+		panic(err)
+	}
+	b, err := json.Marshal(map[string]any{"steps": out, "external_id": r.JSON200.ExternalId, "status": status})
+	if err != nil {
+		panic(err)
+	}
+	os.Stdout.Write(b)
+}
+
+func result(err error, status int, body []byte, typed bool) answer {
+	if err != nil {
+		panic(err)
+	}
+	return answer{Status: status, Typed: typed, Body: body}
 }
 `
 
 // TestOpenAPI30Codegen: /openapi-3.0.json is a valid 3.0 document from which
 // oapi-codegen v2.8.2 (a tool of this module) generates a Go client that
-// compiles and reads the demo job.
+// compiles and walks the README's walk-through, the credential passed as
+// the operations' header parameters.
 func TestOpenAPI30Codegen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the code generator")
@@ -113,8 +212,73 @@ func TestOpenAPI30Codegen(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("go", "vet", "./"+dir)
-	out := run("go", "run", "./"+dir, srv.URL, sandbox.Repairer.APIKey, sandbox.Repairer.IntegrationID)
-	if !strings.HasPrefix(out, "CCC-2026-04817 ") {
-		t.Fatalf("generated client read %q", out)
+	generated, err := os.ReadFile(filepath.Join(dir, "client.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Inline variants would come out as IntegrationsServer…JobIdentityV10.
+	if names := regexp.MustCompile(`\bIntegrationsServer\w*V1[0-9]\b`).FindAll(generated, 5); len(names) > 0 {
+		t.Errorf("generated names of inline variants: %s", bytes.Join(names, []byte(", ")))
+	}
+
+	// The README's walk-through, in a world of its own on this server.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		Method, Authorization, IntegrationID, Tenant string
+		Body                                         json.RawMessage
+	}
+	var steps []step
+	var want [][]byte
+	for _, m := range readmeStep.FindAllSubmatch(readme, -1) {
+		req := parseCurl(t, string(m[1]), srv.URL)
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, step{Method: req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:],
+			Authorization: req.Header.Get("Authorization"), IntegrationID: req.Header.Get("Partly-Integration-ID"),
+			Tenant: req.Header.Get("x-mock-tenant"), Body: body})
+		want = append(want, m[2])
+	}
+	if len(steps) < 11 {
+		t.Fatalf("found %d walk-through steps in README.md, want at least 11", len(steps))
+	}
+	stepsFile := filepath.Join(dir, "steps.json")
+	b, err := json.Marshal(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stepsFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := run("go", "run", "./"+dir, srv.URL, stepsFile)
+	var got struct {
+		Steps []struct {
+			Status int
+			Typed  bool
+			Body   json.RawMessage
+		}
+		ExternalID string `json:"external_id"`
+		Status     string
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("generated client printed %q: %v", out, err)
+	}
+	if len(got.Steps) != len(steps) {
+		t.Fatalf("%d answers for %d steps", len(got.Steps), len(steps))
+	}
+	for i, a := range got.Steps {
+		if a.Status != 200 || !a.Typed {
+			t.Fatalf("%s: status %d, decoded into the generated 200 type: %v: %s", steps[i].Method, a.Status, a.Typed, a.Body)
+		}
+		if !reflect.DeepEqual(withoutTimes(t, a.Body), withoutTimes(t, want[i])) {
+			t.Fatalf("%s answers the generated client\n%s\nbut README.md shows\n%s", steps[i].Method, a.Body, want[i])
+		}
+	}
+	if got.ExternalID != "CCC-2026-04817" || got.Status != "parts_ordered" {
+		t.Fatalf("typed repairer.jobs.get read %q with status %q", got.ExternalID, got.Status)
 	}
 }

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,7 +15,6 @@ import (
 
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
-	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/sandbox"
 )
 
@@ -67,7 +63,7 @@ func TestInstallInBrowser(t *testing.T) {
 	redirect := cb.URL + "/callback"
 
 	anon := newClient(t, srv, tenant, sandbox.Credential{}).anonymous()
-	if status, b := postSandbox(t, srv.URL, tenant, "/__clients", map[string]any{
+	if status, b := ctl(t, srv.URL, tenant, "POST /__clients", "", map[string]any{
 		"client_id": "browser_test_client", "client_secret": "browser-secret-42",
 		"name": "Browser Test Estimating", "redirect_urls": []string{redirect},
 	}); status != http.StatusOK {
@@ -80,28 +76,7 @@ func TestInstallInBrowser(t *testing.T) {
 		"redirect_url": {redirect}, "tenant": {tenant},
 	}.Encode()
 
-	// One deadline for the browser's whole life, so a wedged Chromium fails
-	// the test instead of hanging it.
-	base, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(base,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-proxy-server", true), // loopback only, whatever the environment says
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-
+	ctx := newBrowser(t, chromium)
 	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatalf("browser: disable scripts: %v", err)
 	}
@@ -162,43 +137,27 @@ func TestInstallInBrowser(t *testing.T) {
 	}, http.StatusBadRequest, "invalid_access_code")
 }
 
-// postSandbox posts JSON to a sandbox route of the tenant and validates the
-// answer against the route's schemas in openapi.json.
-func postSandbox(t *testing.T, base, tenant, path string, body any) (int, []byte) {
+// newBrowser starts a headless Chromium for the length of the test, with
+// one deadline for its whole life, so a wedged browser fails the test
+// instead of hanging it.
+func newBrowser(t *testing.T, chromium string, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-mock-tenant", tenant)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if b, err = io.ReadAll(resp.Body); err != nil {
-		t.Fatal(err)
-	}
-	which := "default"
-	if resp.StatusCode == http.StatusOK {
-		which = "200"
-	}
-	op := loadSandboxDoc(t).Paths.Value(path)
-	if op == nil || op.Post == nil || op.Post.Responses.Value(which) == nil {
-		t.Fatalf("openapi-sandbox.json has no %s answer of POST %s", which, path)
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("POST %s: answer is not JSON: %s", path, b)
-	}
-	schema := op.Post.Responses.Value(which).Value.Content.Get("application/json").Schema.Value
-	if problems := spec.Validate(schema, v, false); len(problems) > 0 {
-		t.Fatalf("POST %s: %d answer does not match its schema: %v\n%s", path, resp.StatusCode, problems, b)
-	}
-	return resp.StatusCode, b
+	base, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(base, append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-proxy-server", true), // loopback only, whatever the environment says
+		chromedp.UserDataDir(t.TempDir()),
+	}, opts...)...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancel() })
+	return ctx
 }

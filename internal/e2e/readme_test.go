@@ -58,17 +58,20 @@ func TestReadmeWalkthrough(t *testing.T) {
 	})
 }
 
-// parseCurl turns `curl -s URL -H "k: v" … -d '…'` into a request (a POST
-// when there is a body, as curl does).
+// parseCurl turns `curl -s [-X VERB] URL -H "k: v" … -d '…'` into a request
+// (a POST when there is a body and no -X, as curl does).
 func parseCurl(t *testing.T, cmd, base string) *http.Request {
 	t.Helper()
 	args := shellWords(t, strings.ReplaceAll(cmd, "\\\n", " "))
-	var url string
+	var url, verb string
 	var body []byte
 	header := http.Header{}
 	for i := 1; i < len(args); i++ {
 		switch args[i] {
 		case "-s":
+		case "-X":
+			i++
+			verb = args[i]
 		case "-H":
 			i++
 			k, v, _ := strings.Cut(args[i], ":")
@@ -83,6 +86,9 @@ func parseCurl(t *testing.T, cmd, base string) *http.Request {
 	method := http.MethodGet
 	if body != nil {
 		method = http.MethodPost
+	}
+	if verb != "" {
+		method = verb
 	}
 	req, err := http.NewRequest(method, "http://"+strings.TrimPrefix(url, "http://"), bytes.NewReader(body))
 	if err != nil {

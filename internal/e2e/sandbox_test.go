@@ -264,6 +264,7 @@ func TestFaults(t *testing.T) {
 			"StatusTooLow":   {"method": "repairer.jobs.get", "status": 200},
 			"NoProbability":  {"method": "repairer.jobs.get", "error": "not_found", "probability": 0},
 			"ZeroCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 0},
+			"HugeCount":      {"method": "repairer.jobs.get", "error": "not_found", "count": 2147483648},
 			"TooSlow":        {"method": "repairer.jobs.get", "latency_ms": 60000},
 			"BadFields":      {"method": "supplier.procurements.confirm", "error": "invalid_status", "fields": map[string]any{"status": 3}},
 			"FieldsOnBare":   {"method": "repairer.jobs.parts.insert", "error": "not_found", "fields": map[string]any{"x": 1}},
@@ -435,7 +436,7 @@ func TestCoverageAfterWalkthrough(t *testing.T) {
 			}
 			Exercised, Total int
 		}
-		ctlOK(t, a.URL(), tenant, "GET /__coverage", "", nil, &rep1)
+		ctlOK(t, a.URL(), tenant, "GET /__coverage", "/__coverage?api=partly", nil, &rep1)
 		// The events the walk causes: placing the order and confirming it.
 		walkedEvents := []string{"repairer.procurement.order_requested", "supplier.procurement.order_requested",
 			"repairer.procurement.order_confirmed", "supplier.procurement.order_confirmed"}
@@ -482,7 +483,7 @@ func TestCoverageAfterWalkthrough(t *testing.T) {
 			}
 		}
 
-		status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit", nil)
+		status, b := ctl(t, a.URL(), tenant, "GET /__coverage", "/__coverage?format=junit&api=partly", nil)
 		var junit struct {
 			Tests    int `xml:"tests,attr"`
 			Failures int `xml:"failures,attr"`
@@ -641,4 +642,69 @@ func TestSandboxRoutesOff(t *testing.T) {
 	if status, _, _ := get(t, a.URL()+"/docs/sandbox.md"); status != http.StatusNotFound {
 		t.Errorf("/docs/sandbox.md with the routes off: %d", status)
 	}
+}
+
+// TestSandboxToken: with --sandbox-token, every /__ route needs the token
+// (in either header), answering in its family's shape without it; the
+// wire methods and the mock's own deliveries to its sink are unaffected.
+func TestSandboxToken(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret-sandbox"
+	a := startApp(t, apptest.Config(func(c *app.Config) { c.SandboxToken = token; c.WebhookPoll = 20 * time.Millisecond }))
+	call := func(verb, path string, header ...string) (int, []byte) {
+		req, _ := http.NewRequest(verb, a.URL()+path, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("x-mock-tenant", "tokened")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, p := range []string{"/__reset", "/__faults", "/__procurements/" + uuid.NewString() + "/confirm", "/__nope"} {
+		if status, b := call("POST", p); status != 401 || errorType(b) != "unauthorized" {
+			t.Errorf("POST %s without the token: %d %s", p, status, b)
+		}
+		if status, b := call("POST", p, "x-sandbox-token", "wrong"); status != 401 {
+			t.Errorf("POST %s with a wrong token: %d %s", p, status, b)
+		}
+	}
+	if status, b := call("GET", "/__webhooks/integrations/"+seed.RepairerIntegrationID.String()); status != 401 || !bytes.Contains(b, []byte(`"reason":"unauthorized"`)) {
+		t.Errorf("webhook secret without the token: %d %s", status, b)
+	}
+	if status, b := call("POST", "/__reset", "x-sandbox-token", token); status != 200 {
+		t.Errorf("reset with the token: %d %s", status, b)
+	}
+	if status, b := call("POST", "/__reset", "Authorization", "Bearer "+token); status != 200 {
+		t.Errorf("reset with the token as a bearer: %d %s", status, b)
+	}
+	// The wire is unchanged, and webhooks still reach the built-in sink.
+	if status, b := call("POST", "/__webhooks/subscribe", "x-sandbox-token", token); status != 400 {
+		t.Errorf("subscribe with the token, no body: %d %s", status, b)
+	}
+	ctlHeader := func(path string, body any) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", a.URL()+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("x-mock-tenant", "tokened")
+		req.Header.Set("x-sandbox-token", token)
+		resp, err := httpClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", path, err, resp)
+		}
+		resp.Body.Close()
+	}
+	ctlHeader("/__webhooks/subscribe", map[string]any{"integration_id": seed.RepairerIntegrationID, "url": a.URL() + "/__webhooks/sink"})
+	clientOf(t, a.URL(), "tokened", sandbox.Repairer).ok("repairer.jobs.insert", map[string]any{
+		"data":     map[string]any{"claim_number": nil, "job_number": nil, "repairer_site_id": seed.AddingtonSiteID, "vehicle": nil, "work_provider_id": nil},
+		"identity": map[string]any{"external": "TOKEN-1"}, "if_": map[string]any{"exists": "update"}}, nil)
+	waitFor(t, "the delivery to reach the sink", func() bool {
+		status, b := call("GET", "/__webhooks/sink", "x-sandbox-token", token)
+		return status == 200 && bytes.Contains(b, []byte(`"signature_valid":true`))
+	})
 }

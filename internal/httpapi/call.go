@@ -49,6 +49,8 @@ type Outcome struct {
 	// NoWorld: the request's tenant name was refused, so it ran in no world
 	// and nothing may be recorded for it.
 	NoWorld bool
+	// Note is the handler's line for the journal (Call.Note).
+	Note string
 }
 
 // Written is what the call wrote to the outbox.
@@ -175,7 +177,8 @@ func (p *pipeline) fail(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		logger(r).Error("request failed", "error", err)
 	}
 	o.Status, o.Variant, o.ContentType, o.Body = a.Status, a.Variant, "application/json", a.Body
-	o.Written = Written{} // nothing a failed call wrote was kept
+	// What a failed call wrote in its own transaction was not kept; what
+	// its handler's own units wrote (Call.Keep) was, and goes out.
 }
 
 // call runs the steps up to the handler's result.
@@ -183,6 +186,10 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 	if err := TenantError(r); err != nil {
 		o.NoWorld = true
 		return nil, err
+	}
+	if ref := SandboxRefusal(r); ref != nil {
+		o.NoWorld = true // nothing is recorded of a request the server turned away
+		return nil, ref
 	}
 	if rt.refused != nil {
 		return nil, rt.refused
@@ -201,6 +208,11 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		if body, err = ReadBody(w, r); err != nil {
 			return nil, err
 		}
+		// Every API's bodies are JSON: nesting is bounded before any
+		// decoder sees them, whoever validates the rest.
+		if _, err := scan(body); err != nil {
+			return nil, err
+		}
 	}
 	o.Request = body
 	var check Check
@@ -210,7 +222,7 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 			return nil, err
 		}
 	}
-	c := &Call{Ctx: r.Context(), Request: r, Tenant: o.Tenant, st: p.st, written: &o.Written}
+	c := &Call{Ctx: r.Context(), Request: r, Tenant: o.Tenant, st: p.st, out: o}
 
 	// prepare runs in the call's transaction, or in a View of its own on
 	// TxNone routes: the fault, the caller, the body's schema.

@@ -41,6 +41,9 @@ type Config struct {
 	// deployment shows only the contracts.
 	Sandbox         Sandbox
 	NoSandboxRoutes bool
+	// SandboxToken, when set, must be carried by every request to a sandbox
+	// route (SandboxTokenHeader, or Authorization: Bearer).
+	SandboxToken string
 
 	// Mount adds routes outside every module and the sandbox (the docs).
 	Mount func(r chi.Router) error
@@ -69,7 +72,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	e := &edge{r: chi.NewRouter(), p: &pipeline{st: cfg.Store, observers: cfg.Observers},
 		labels: map[string][2]string{}, routes: map[string]*route{}, fallback: cfg.Fallback}
-	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf))
+	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf), sandboxGuard(cfg.SandboxToken))
 
 	build := version.Get()
 	e.r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -169,7 +172,9 @@ func (e *edge) mount(g *group, doc *spec.Doc, routes []Route) error {
 		if op.Verb != rt.Verb || op.Path != pattern {
 			return fmt.Errorf("httpapi: %s is %s %s in %s, the route table says %s %s", rt.Op, op.Verb, op.Path, doc.Name, rt.Verb, pattern)
 		}
-		rt.schema = spec.BodySchema(op.Operation)
+		if !rt.Decodes {
+			rt.schema = spec.BodySchema(op.Operation)
+		}
 		e.r.Method(rt.Verb, pattern, e.p.handler(rt))
 		e.labels[pattern] = [2]string{g.api, rt.Op}
 		e.routes[rt.Verb+" "+pattern] = rt

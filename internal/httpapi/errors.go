@@ -38,6 +38,7 @@ const (
 	Invalid                             // 400: the body fails its schema
 	BadHeader                           // 400: a header the edge reads is malformed (the tenant)
 	Conflict                            // 409: the record exists already
+	Unauthorized                        // 401: a sandbox route without the sandbox token
 	Internal                            // 500: a failure of the server, logged
 )
 

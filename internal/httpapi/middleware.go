@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ type ctxKey int
 const (
 	tenantKey ctxKey = iota
 	loggerKey
+	sandboxKey
 )
 
 // tenantOf is the world a request names, or why its name was refused.
@@ -177,4 +179,46 @@ func recoverer(familyOf func(path string) ErrorFamily) func(http.Handler) http.H
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// SandboxTokenHeader carries the sandbox token (Authorization: Bearer is
+// taken too, the /__ routes having no other credential).
+const SandboxTokenHeader = "x-sandbox-token"
+
+// sandboxGuard refuses, for every path under SandboxPrefix, a request that
+// does not carry token (when one is set): a shared deployment's worlds can
+// then be reset, read or steered only by those who hold it. The refusal is
+// left in the request for the route to answer in its own shape.
+func sandboxGuard(token string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if token == "" {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, SandboxPrefix) && !holdsToken(r, token) {
+				ref := refuse(Unauthorized, http.StatusUnauthorized, "/headers/"+SandboxTokenHeader,
+					"this server's sandbox routes need its sandbox token, in "+SandboxTokenHeader+" or Authorization: Bearer")
+				r = r.WithContext(context.WithValue(r.Context(), sandboxKey, ref))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func holdsToken(r *http.Request, token string) bool {
+	given := r.Header.Get(SandboxTokenHeader)
+	if given == "" {
+		if scheme, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			given = strings.TrimSpace(v)
+		}
+	}
+	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
+}
+
+// SandboxRefusal is why a sandbox route may not serve the request (the
+// sandbox token is set and the request does not carry it), or nil. Routes
+// outside the call pipeline answer it in their own shape.
+func SandboxRefusal(r *http.Request) *Refusal {
+	ref, _ := r.Context().Value(sandboxKey).(*Refusal)
+	return ref
 }

@@ -82,6 +82,10 @@ type Route struct {
 	Tx   TxMode
 	// Auth reads and checks the caller; nil: anyone may call.
 	Auth Auth
+	// Decodes: the handler's own decoder is the validator of the body (its
+	// messages are the API's); the edge checks only its size and content
+	// type, not the document's schema.
+	Decodes bool
 	// Handle answers the call. A Raw value is written as it is; any other
 	// value is written as JSON with status 200. An error is rendered by the
 	// route's error family.
@@ -109,8 +113,8 @@ type Call struct {
 	Tx     store.Tx
 	Caller any
 
-	st      store.Store
-	written *Written
+	st  store.Store
+	out *Outcome
 }
 
 // Work runs fn in a transaction of the call's world (a read-write one when
@@ -120,10 +124,19 @@ type Call struct {
 func (c *Call) Work(write bool, fn func(tx store.Tx) error) error {
 	w, err := webhooks.Work(c.Ctx, c.st, c.Tenant, write, fn)
 	if err == nil {
-		c.written.Add(w)
+		c.Keep(w)
 	}
 	return err
 }
+
+// Keep adds what a unit of work of the handler's own wrote to the outbox
+// (one that ran through webhooks.Work elsewhere), so that it is released
+// after the call's answer and counted with the call.
+func (c *Call) Keep(w Written) { c.out.Written.Add(w) }
+
+// Note adds a line to the call's journal entry (what the API wants a
+// developer to see beside the bodies).
+func (c *Call) Note(note string) { c.out.Note = note }
 
 // Raw is an answer written as it is: a status, a content type and bytes
 // (a PDF, a body relayed from elsewhere).

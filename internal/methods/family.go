@@ -65,29 +65,63 @@ func Family(doc *spec.Doc) httpapi.ErrorFamily { return newFamily(doc) }
 
 func (f *family) Render(op string, err error) httpapi.Answer {
 	v, status := variantOf(err)
-	var body any
-	switch {
-	case f.bare[op]:
-		body = v.Type
-	case len(v.Fields) == 0:
-		body = struct {
-			Type string `json:"type"`
-		}{v.Type}
-	default:
-		m := make(map[string]any, len(v.Fields)+1)
-		for k, x := range v.Fields {
-			m[k] = x
-		}
-		m["type"] = v.Type
-		body = m
+	var b []byte
+	var merr error
+	if f.bare[op] {
+		b, merr = httpapi.MarshalJSON(v.Type)
+	} else {
+		b, merr = taggedJSON(v)
 	}
-	b, merr := httpapi.MarshalJSON(body)
 	if merr != nil {
 		// Only fault fields a user set can fail to encode, and those were
 		// checked when the fault was set.
 		v, status, b = &Error{Type: VariantInternal}, http.StatusInternalServerError, []byte(`{"type":"internal"}`)
 	}
 	return httpapi.Answer{Status: status, Variant: v.Type, Body: b}
+}
+
+// fieldOrder is the order of a variant's fields after its tag, as
+// openapi.json declares them; fields it does not name follow, sorted.
+var fieldOrder = []string{"status", "errors", "error_count"}
+
+// taggedJSON renders a variant as the vendor's serializer renders an
+// internally tagged union: the tag first, then the variant's fields.
+func taggedJSON(v *Error) ([]byte, error) {
+	tag, err := httpapi.MarshalJSON(v.Type)
+	if err != nil {
+		return nil, err
+	}
+	b := append([]byte(`{"type":`), tag...)
+	names := make([]string, 0, len(v.Fields))
+	for k := range v.Fields {
+		if k != "type" {
+			names = append(names, k)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		ia, ib := slices.Index(fieldOrder, a), slices.Index(fieldOrder, b)
+		switch {
+		case ia >= 0 && ib >= 0:
+			return ia - ib
+		case ia >= 0:
+			return -1
+		case ib >= 0:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range names {
+		name, err := httpapi.MarshalJSON(k)
+		if err != nil {
+			return nil, err
+		}
+		val, err := httpapi.MarshalJSON(v.Fields[k])
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(append(b, ','), name...), ':'), val...)
+	}
+	return append(b, '}'), nil
 }
 
 // variantOf maps any error a call can end in to its variant and status.
@@ -125,6 +159,11 @@ func refusalVariant(ref *httpapi.Refusal) *Error {
 		errs := make([]FieldError, len(ref.Problems))
 		for i, p := range ref.Problems {
 			errs[i] = FieldError{Path: p.Path, Message: p.Message}
+			if p.Path == "/" {
+				// The validator's pointer to the whole body; JSON Pointer
+				// (and openapi.json) spell it "".
+				errs[i].Path = ""
+			}
 		}
 		fields := map[string]any{"errors": errs}
 		if ref.Total > len(errs) {

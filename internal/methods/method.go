@@ -10,7 +10,6 @@ package methods
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/partifact/mockserver/internal/store"
 )
@@ -62,11 +61,8 @@ func def[Req any](name string, access Access, write bool, h func(*Call, *Req) (a
 		Name: name, Access: access, Write: write,
 		Serve: func(c *Call, body []byte) (any, error) {
 			req := new(Req)
-			// The body already passed schema validation; a failure here means
-			// the schema and the Go type disagree, which is still the caller's
-			// bad input rather than a crash.
-			if err := json.Unmarshal(body, req); err != nil {
-				return nil, BadRequest("", err.Error())
+			if err := decode(body, req); err != nil {
+				return nil, err
 			}
 			return h(c, req)
 		},

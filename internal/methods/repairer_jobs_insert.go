@@ -2,6 +2,7 @@ package methods
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/store"
@@ -34,18 +35,31 @@ var jobsInsert = def("repairer.jobs.insert", Repairer, true,
 				return nil, err
 			}
 			return jobV1(job), nil
-		case !errors.Is(err, store.ErrNotFound) || r.Identity.External == nil:
-			// Jobs are only created under an external id; an unknown id is not_found.
+		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
+		// A new identity creates a draft job (contract 3.4). Under an
+		// external reference its id is minted from it, the same in every
+		// fresh world; under an id, the job takes that id, so a retry or a
+		// later repairer.jobs.get with the same identity finds it.
 		now := c.Tx.Now()
-		job = store.Job{
-			ID: seed.Mint(org, "job:"+*r.Identity.External), OrganizationID: org,
-			ExternalID: r.Identity.External, Images: []string{}, Status: store.JobDraft,
-			CreatedAt: now, UpdatedAt: now,
+		job = store.Job{OrganizationID: org, Images: []string{}, Status: store.JobDraft,
+			CreatedAt: now, UpdatedAt: now}
+		if r.Identity.External != nil {
+			job.ID, job.ExternalID = seed.Mint(org, "job:"+*r.Identity.External), r.Identity.External
+		} else {
+			job.ID = *r.Identity.ID
 		}
 		applyInsertData(&job, r.Data, true)
 		if err := c.Tx.InsertJob(job); err != nil {
+			if errors.Is(err, store.ErrConflict) && r.Identity.ID != nil {
+				// Ids are one space per world: this one is either being
+				// created by a concurrent call of the caller (the retry that
+				// ErrConflict asks of the store finds it and updates it) or
+				// already names another organization's job, which is
+				// not_found like every job of another organization.
+				return nil, errIDTaken
+			}
 			return nil, err
 		}
 		out := jobV1(job)
@@ -54,6 +68,10 @@ var jobsInsert = def("repairer.jobs.insert", Repairer, true,
 		}
 		return out, nil
 	})
+
+// errIDTaken makes the store retry the transaction (store.ErrConflict) and,
+// when every retry finds the id taken, answers not_found.
+var errIDTaken = fmt.Errorf("%w: %w", store.ErrConflict, &Error{Type: VariantNotFound})
 
 func applyInsertData(j *store.Job, d ExternalInsertV1, replace bool) {
 	j.SiteID = d.RepairerSiteID

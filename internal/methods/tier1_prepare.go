@@ -1,7 +1,6 @@
 package methods
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/partifact/mockserver/internal/store"
@@ -10,11 +9,9 @@ import (
 // tier1.prepare normalizes a vehicle identifier into the vehicle it names.
 var tier1Prepare = def("tier1.prepare", Repairer, false,
 	func(c *Call, r *Tier1PrepareRequest) (any, error) {
-		id, err := vehicleIdentifier(r.Identifier, "/identifier")
-		if err != nil {
-			return nil, err
-		}
+		id := vehicleIdentifier(r.Identifier)
 		var v store.Vehicle
+		var err error
 		if id.ChassisNumber != "" {
 			v, err = c.Tx.VehicleByVIN(id.ChassisNumber)
 		} else {
@@ -26,22 +23,16 @@ var tier1Prepare = def("tier1.prepare", Repairer, false,
 		return Tier1PrepareResponse{Vehicle: vehicleV1(v)}, nil
 	})
 
-// A VIN is 17 characters without I, O or Q (ISO 3779).
-var vinPattern = regexp.MustCompile(`^[A-HJ-NPR-Z0-9]{17}$`)
-
-// vehicleIdentifier normalizes an identifier (upper case, plates without
-// spaces or dashes) and rejects a malformed VIN.
-func vehicleIdentifier(v VehicleIdentifierV1, path string) (store.VehicleIdentifier, error) {
+// vehicleIdentifier normalizes an identifier: upper case, plates without
+// spaces or dashes. The schema has already refused a malformed VIN (17
+// characters of A-H, J-N, P, R-Z and 0-9, ISO 3779, in either case) and a
+// plate of nothing but spaces and dashes.
+func vehicleIdentifier(v VehicleIdentifierV1) store.VehicleIdentifier {
 	if v.ChassisNumber != nil {
-		vin := strings.ToUpper(strings.TrimSpace(*v.ChassisNumber))
-		if !vinPattern.MatchString(vin) {
-			return store.VehicleIdentifier{}, BadRequest(path+"/chassis_number",
-				"a VIN is 17 characters of A-H, J-N, P, R-Z and 0-9")
-		}
-		return store.VehicleIdentifier{ChassisNumber: vin}, nil
+		return store.VehicleIdentifier{ChassisNumber: strings.ToUpper(*v.ChassisNumber)}
 	}
-	if v.Vrm == nil { // unreachable after schema validation
-		return store.VehicleIdentifier{}, BadRequest(path, "needs one of chassis_number or vrm")
+	if v.Vrm == nil { // the schema's one-of makes this unreachable
+		return store.VehicleIdentifier{}
 	}
 	plate := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
@@ -49,8 +40,5 @@ func vehicleIdentifier(v VehicleIdentifierV1, path string) (store.VehicleIdentif
 		}
 		return r
 	}, strings.ToUpper(v.Vrm.Plate))
-	if plate == "" {
-		return store.VehicleIdentifier{}, BadRequest(path+"/vrm/plate", "the plate is empty")
-	}
-	return store.VehicleIdentifier{Plate: plate, Country: v.Vrm.Location.Country}, nil
+	return store.VehicleIdentifier{Plate: plate, Country: v.Vrm.Location.Country}
 }

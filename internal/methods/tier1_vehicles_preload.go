@@ -1,10 +1,6 @@
 package methods
 
-import (
-	"fmt"
-
-	"github.com/partifact/mockserver/internal/store"
-)
+import "github.com/partifact/mockserver/internal/store"
 
 // tier1.vehicles.preload queues vehicles for later lookups. The queue is kept
 // with the organization's records; nothing in the public API reads it back.
@@ -12,11 +8,7 @@ var tier1VehiclesPreload = def("tier1.vehicles.preload", Repairer, true,
 	func(c *Call, r *Tier1PreloadRequest) (any, error) {
 		ids := make([]store.VehicleIdentifier, len(r.Identifiers))
 		for i, v := range r.Identifiers {
-			id, err := vehicleIdentifier(v, fmt.Sprintf("/identifiers/%d", i))
-			if err != nil {
-				return nil, err
-			}
-			ids[i] = id
+			ids[i] = vehicleIdentifier(v)
 		}
 		if err := c.Tx.AddPreloads(c.Caller.OrganizationID, ids); err != nil {
 			return nil, err

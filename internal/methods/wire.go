@@ -5,9 +5,9 @@ package methods
 // so they are always present, as null when unset (the vendor's style).
 
 import (
-	"encoding/json"
-
 	"github.com/google/uuid"
+
+	"github.com/partifact/mockserver/internal/httpapi"
 )
 
 // JobIdentityV1 is exactly one of {"id":…} or {"external":…}; the schema
@@ -17,13 +17,15 @@ type JobIdentityV1 struct {
 	External *string    `json:"external,omitempty"`
 }
 
-type LocationV1 struct {
+// VrmLocationV1 is where a plate is registered. The vendor's LocationV1 is
+// the plate variant itself (VehicleIdentifierV1's {"vrm":…}).
+type VrmLocationV1 struct {
 	Country string `json:"country"`
 }
 
 type VrmV1 struct {
-	Plate    string     `json:"plate"`
-	Location LocationV1 `json:"location"`
+	Plate    string        `json:"plate"`
+	Location VrmLocationV1 `json:"location"`
 }
 
 // VehicleIdentifierV1 is one of {"chassis_number":…} or {"vrm":{…}}.
@@ -262,9 +264,10 @@ type InvoicesListRequest struct {
 	ProcurementID uuid.UUID `json:"procurement_id"`
 }
 
-// mustJSON renders a value the server built itself; failure is a bug.
+// mustJSON renders a value the server built itself, as the answers are
+// (no HTML escaping); failure is a bug.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := httpapi.MarshalJSON(v)
 	if err != nil {
 		panic(err)
 	}

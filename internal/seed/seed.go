@@ -1,6 +1,7 @@
 // Package seed is the deterministic world every tenant starts from: the demo
 // credentials, organizations and their businesses, work providers, the vehicle
-// register, the parts catalogue and the demo repair job. Every id is fixed so
+// register, the parts catalogue, the demo repair job and the Partage freight
+// companies (partage.go). Every id is fixed so
 // that documentation and tests can name them.
 package seed
 
@@ -92,6 +93,8 @@ type World struct {
 	Vehicles      []store.Vehicle
 	Catalogue     []store.CatalogueItem
 	Jobs          []store.Job
+
+	PartageCompanies []store.PartageCompany // parents before their sub-companies
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -175,7 +178,8 @@ func New() World {
 			// Known by plate only: an imported vehicle whose VIN the register lacks.
 			{Plate: ptr("HLX880"), Make: ptr("Toyota"), Model: ptr("Hilux"), Year: ptr(2018), BodyStyle: ptr("Ute")},
 		},
-		Catalogue: catalogue(),
+		Catalogue:        catalogue(),
+		PartageCompanies: partageCompanies(),
 	}
 	v := DemoVehicle()
 	w.Jobs = []store.Job{{

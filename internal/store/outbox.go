@@ -65,6 +65,9 @@ type Attempt struct {
 	Latency         time.Duration
 	Error           string
 	ResponseExcerpt string
+	// Signature is the partly-hmac-sha256 header the attempt was sent with
+	// (44 characters of base64); "" when nothing was sent.
+	Signature string
 }
 
 // DeliveryFilter narrows Tx.Deliveries; zero values match everything.

@@ -36,6 +36,9 @@ type JournalEntry struct {
 	IntegrationID *uuid.UUID // the credential, by integration id only: keys are never kept
 	RequestBody   []byte
 	ResponseBody  []byte
+	// Note is what the API that served the call adds (the ServiceMobility
+	// stand-in's verdict on the implementer's answer), "" mostly.
+	Note string
 }
 
 // JournalFilter narrows Sandbox.Journal; zero values match everything.
@@ -85,4 +88,20 @@ type Sandbox interface {
 	DueProcurements(ctx context.Context, age time.Duration, limit int) ([]DueProcurement, error)
 	// CountTenants counts the tenants alive (seeded and not dropped).
 	CountTenants(ctx context.Context) (int, error)
+
+	ServiceMobilityLog
+	// Tenants lists up to limit of the tenants alive, most recently used
+	// first (ties by name), with the count of them all; limit <= 0 lists
+	// none. A store holds any number of worlds, so every caller names how
+	// many it can show.
+	Tenants(ctx context.Context, limit int) ([]TenantUse, int, error)
+}
+
+// TenantUse is a world alive in the store and when it was last used.
+type TenantUse struct {
+	Name string // SharedTenant for the shared world
+	// LastUsed is on the wall clock, in UTC. Stores may refresh it lazily
+	// (Postgres at most every few seconds), as dropping idle worlds needs
+	// no finer grain.
+	LastUsed time.Time
 }

@@ -132,6 +132,8 @@ type Tx interface {
 
 	OutboxTx
 	SandboxTx
+	ServiceMobilityTx
+	PartageTx
 	ListenTx
 }
 

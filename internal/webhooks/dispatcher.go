@@ -186,6 +186,7 @@ func (d *Dispatcher) attempt(del store.Delivery) {
 		return err
 	})
 	var res Result
+	var sig string
 	switch {
 	case d.sendCtx.Err() != nil:
 		return // shutting down: the lease will run out and it is retried
@@ -200,7 +201,8 @@ func (d *Dispatcher) attempt(del store.Delivery) {
 			res.Err = err.Error()
 			break
 		}
-		res = d.cfg.Sender.Send(d.sendCtx, del.URL, del.Tenant, body, Sign(secret, body))
+		sig = Sign(secret, body)
+		res = d.cfg.Sender.Send(d.sendCtx, del.URL, del.Tenant, body, sig)
 		if d.sendCtx.Err() != nil {
 			return
 		}
@@ -215,7 +217,7 @@ func (d *Dispatcher) attempt(del store.Delivery) {
 	}
 	a := store.Attempt{
 		DeliveryID: del.ID, Number: n, At: now, StatusCode: res.StatusCode,
-		Latency: res.Latency, Error: res.Err, ResponseExcerpt: res.Excerpt,
+		Latency: res.Latency, Error: res.Err, ResponseExcerpt: res.Excerpt, Signature: sig,
 	}
 	if res.Err == "" && !res.OK() {
 		a.Error = fmt.Sprintf("the receiver answered %d", res.StatusCode)

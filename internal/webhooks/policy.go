@@ -84,3 +84,10 @@ func (p Policy) dial(ctx context.Context, network, addr string) (net.Conn, error
 	}
 	return nil, last
 }
+
+// DialContext is dial for other outbound calls that follow the webhook
+// rules (the ServiceMobility stand-in's forwarding): an http.Transport's
+// DialContext that re-checks every address at dial time.
+func (p Policy) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return p.dial(ctx, network, addr)
+}

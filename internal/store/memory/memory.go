@@ -159,8 +159,14 @@ type world struct {
 	faults     []store.Fault
 	journal    []store.JournalEntry // oldest first
 	coverage   map[string]int
-	listeners  []store.Listener // oldest first
-	inboxes    map[uuid.UUID]*inbox
+
+	mobility store.MobilityConfig
+	checks   []store.ContractCheck // oldest first
+
+	partage partageWorld
+
+	listeners []store.Listener // oldest first
+	inboxes   map[uuid.UUID]*inbox
 }
 
 type orgKey struct {
@@ -190,6 +196,7 @@ func newWorld(s seed.World) *world {
 		procurements:  map[uuid.UUID]store.Procurement{},
 		attempts:      map[uuid.UUID][]store.Attempt{},
 		coverage:      map[string]int{},
+		partage:       newPartageWorld(s.PartageCompanies),
 		inboxes:       map[uuid.UUID]*inbox{},
 	}
 	for _, o := range s.Organizations {

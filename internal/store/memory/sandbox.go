@@ -158,3 +158,16 @@ func (s *Store) CountTenants(ctx context.Context) (int, error) {
 	defer s.mu.Unlock()
 	return len(s.tenants), ctx.Err()
 }
+
+func (s *Store) Tenants(ctx context.Context, limit int) ([]store.TenantUse, int, error) {
+	s.mu.Lock()
+	all := make([]store.TenantUse, 0, len(s.tenants))
+	for name, w := range s.tenants {
+		all = append(all, store.TenantUse{Name: name, LastUsed: time.Unix(0, w.lastUsed.Load()).UTC()})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, func(a, b store.TenantUse) int {
+		return cmp.Or(b.LastUsed.Compare(a.LastUsed), strings.Compare(a.Name, b.Name))
+	})
+	return slices.Clip(all[:max(min(limit, len(all)), 0)]), len(all), ctx.Err()
+}

@@ -64,14 +64,14 @@ func (t *tx) Deliveries(f store.DeliveryFilter) ([]store.Delivery, error) {
 }
 
 func (t *tx) Attempts(id uuid.UUID) ([]store.Attempt, error) {
-	return list(t, scanAttempt, `SELECT delivery_id, number, at, status_code, latency, error, response_excerpt
+	return list(t, scanAttempt, `SELECT delivery_id, number, at, status_code, latency, error, response_excerpt, signature
 		FROM attempts WHERE tenant = $1 AND delivery_id = $2 ORDER BY number`, id)
 }
 
 func scanAttempt(r scanner) (store.Attempt, error) {
 	var a store.Attempt
 	var latency int64
-	err := r.Scan(&a.DeliveryID, &a.Number, &a.At, &a.StatusCode, &latency, &a.Error, &a.ResponseExcerpt)
+	err := r.Scan(&a.DeliveryID, &a.Number, &a.At, &a.StatusCode, &latency, &a.Error, &a.ResponseExcerpt, &a.Signature)
 	a.Latency = time.Duration(latency)
 	utc(&a.At)
 	return a, err
@@ -162,9 +162,10 @@ func (s *Store) CompleteAttempt(ctx context.Context, tenant string, a store.Atte
 			last_error = $7, updated_at = now()
 		WHERE tenant = $1 AND id = $2 AND status = 'in_flight' AND attempts = $3 - 1
 		RETURNING tenant)
-	INSERT INTO attempts (tenant, delivery_id, number, at, status_code, latency, error, response_excerpt)
-	SELECT tenant, $2, $3, $8, $9, $10, $7, $11 FROM d`,
-		tenant, a.DeliveryID, a.Number, status, next, time.Time{}, a.Error, a.At, a.StatusCode, int64(a.Latency), a.ResponseExcerpt)
+	INSERT INTO attempts (tenant, delivery_id, number, at, status_code, latency, error, response_excerpt, signature)
+	SELECT tenant, $2, $3, $8, $9, $10, $7, $11, $12 FROM d`,
+		tenant, a.DeliveryID, a.Number, status, next, time.Time{}, a.Error, a.At, a.StatusCode, int64(a.Latency), a.ResponseExcerpt,
+		a.Signature)
 	if err != nil {
 		return err
 	}

@@ -307,6 +307,8 @@ var tables = []string{
 	"organizations", "businesses", "integrations", "clients", "access_codes", "work_providers",
 	"vehicles", "catalogue", "preloads", "jobs", "parts", "procurements", "events", "endpoints",
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
+	"servicemobility_config", "servicemobility_checks",
+	"partage_companies", "partage_quotes", "partage_counters",
 	"listeners", "listened",
 }
 

@@ -65,8 +65,8 @@ func (s *Store) AppendJournal(ctx context.Context, tenant string, entries []stor
 	b := &pgx.Batch{}
 	for _, e := range entries {
 		b.Queue(`INSERT INTO journal (tenant, id, time, request_id, method, status, latency, integration_id,
-			request_body, response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			tenant, e.ID, e.Time, e.RequestID, e.Method, e.Status, int64(e.Latency), e.IntegrationID, e.RequestBody, e.ResponseBody)
+			request_body, response_body, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			tenant, e.ID, e.Time, e.RequestID, e.Method, e.Status, int64(e.Latency), e.IntegrationID, e.RequestBody, e.ResponseBody, []byte(e.Note))
 	}
 	if keep >= 0 {
 		b.Queue(`DELETE FROM journal WHERE tenant = $1 AND seq <= (
@@ -86,7 +86,7 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 		limit = &f.Limit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, time, request_id, method, status, latency, integration_id,
-		request_body, response_body FROM (
+		request_body, response_body, note FROM (
 			SELECT * FROM journal WHERE tenant = $1 AND ($2 = '' OR method = $2) AND ($3 = 0 OR status = $3)
 			ORDER BY seq DESC LIMIT $4) newest
 		ORDER BY seq`, tenant, f.Method, f.Status, limit)
@@ -96,9 +96,10 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.JournalEntry, error) {
 		var e store.JournalEntry
 		var latency int64
+		var note []byte
 		err := r.Scan(&e.ID, &e.Time, &e.RequestID, &e.Method, &e.Status, &latency, &e.IntegrationID,
-			&e.RequestBody, &e.ResponseBody)
-		e.Latency = time.Duration(latency)
+			&e.RequestBody, &e.ResponseBody, &note)
+		e.Latency, e.Note = time.Duration(latency), string(note)
 		utc(&e.Time)
 		return e, err
 	})
@@ -176,4 +177,29 @@ func (s *Store) CountTenants(ctx context.Context) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n)
 	return n, err
+}
+
+// Tenants reads the page and the count in one statement: the window's count
+// is taken before the limit cuts the rows.
+func (s *Store) Tenants(ctx context.Context, limit int) ([]store.TenantUse, int, error) {
+	if limit <= 0 {
+		n, err := s.CountTenants(ctx)
+		return nil, n, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT tenant, last_used, count(*) OVER () FROM tenants
+		ORDER BY last_used DESC, tenant COLLATE "C" LIMIT $1`, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	uses, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TenantUse, error) {
+		var u store.TenantUse
+		err := r.Scan(&u.Name, &u.LastUsed, &total)
+		utc(&u.LastUsed)
+		return u, err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return uses, total, nil
 }

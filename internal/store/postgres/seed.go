@@ -58,5 +58,6 @@ func insertSeed(ctx context.Context, q pgx.Tx, tenant string) error {
 			j.ID, j.OrganizationID, j.SiteID, j.ExternalID, j.ClaimNumber, j.JobNumber, v, j.WorkProviderID, images(j),
 			j.Status, j.CreatedAt, j.UpdatedAt)
 	}
+	queuePartageSeed(b, tenant, w)
 	return q.SendBatch(ctx, b).Close()
 }

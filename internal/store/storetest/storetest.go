@@ -67,7 +67,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DueProcurements", testDueProcurements},
 		{"ProcurementByID", testProcurementByID},
 		{"CountTenants", testCountTenants},
+		{"MobilityConfig", testMobilityConfig},
+		{"ContractChecks", testContractChecks},
+		{"Tenants", testTenants},
 	}
+	tests = append(tests, partageTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -1054,7 +1058,7 @@ func testCompleteAttempt(t *testing.T, s store.Store) {
 		return tx.InsertDelivery(d)
 	})
 	a1 := store.Attempt{DeliveryID: d.ID, Number: 1, At: at(1), StatusCode: 500, Latency: 1500 * time.Microsecond,
-		Error: "HTTP 500", ResponseExcerpt: "oops"}
+		Error: "HTTP 500", ResponseExcerpt: "oops", Signature: "q1Qm9Wc4KxQ0mJb8bXw7m0yUq3oV2u2QmK2i8rWcJ0U="}
 	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	wantErr(t, s.CompleteAttempt(ctx, "complete", a1, store.DeliveryPending, past), store.ErrNotFound) // not claimed
 	_ = must(s.ClaimDeliveries(ctx, 0, time.Hour)).get(t)
@@ -1193,7 +1197,8 @@ func testJournal(t *testing.T, s store.Store) {
 	entry := func(i int, method string, status int) store.JournalEntry {
 		return store.JournalEntry{ID: uuid.New(), Time: at(i), RequestID: "req-" + strconv.Itoa(i), Method: method,
 			Status: status, Latency: time.Duration(i) * time.Millisecond, IntegrationID: &seed.RepairerIntegrationID,
-			RequestBody: []byte(`{"i":` + strconv.Itoa(i) + `}`), ResponseBody: []byte(`{}`)}
+			RequestBody: []byte(`{"i":` + strconv.Itoa(i) + `}`), ResponseBody: []byte(`{}`),
+			Note: []string{"", "a note, with a NUL \x00 quoted"}[i%2]}
 	}
 	var es []store.JournalEntry
 	for i := range 6 {
