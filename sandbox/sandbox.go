@@ -192,17 +192,15 @@ func inWorld(tenant string, h http.Handler) http.Handler {
 }
 
 // namesWorld reports whether a request chose its world itself: by a
-// tenant header or, on the consent page (which a browser opens, unable to
-// send headers), by its tenant parameter, which the page's form repeats
-// in every field set it posts back.
+// tenant header or by a tenant parameter, which the pages a browser opens
+// (the consent page, the dashboard) take since a browser cannot send
+// headers, and which their forms repeat in the fields they post back.
 func namesWorld(r *http.Request) bool {
-	if len(r.Header.Values("x-partifact-tenant")) > 0 || len(r.Header.Values("x-mock-tenant")) > 0 {
+	if len(r.Header.Values("x-partifact-tenant")) > 0 || len(r.Header.Values("x-mock-tenant")) > 0 || r.URL.Query().Has("tenant") {
 		return true
 	}
-	if strings.HasPrefix(r.URL.Path, "/auth/") {
-		return r.URL.Query().Has("tenant") || (r.Method != http.MethodGet && r.Method != http.MethodHead)
-	}
-	return false
+	browserPage := strings.HasPrefix(r.URL.Path, "/auth/") || strings.HasPrefix(r.URL.Path, "/ui/")
+	return browserPage && r.Method != http.MethodGet && r.Method != http.MethodHead
 }
 
 // For is the same world with its helpers failing tb instead of the test
