@@ -221,6 +221,17 @@ func TestURLSelectsTheWorld(t *testing.T) {
 		t.Fatalf("consent page: %d, want it in world %s:\n%s", resp.StatusCode, srv.Tenant, page)
 	}
 
+	// So is the dashboard's page of the world.
+	resp, err = plain.Get(srv.URL + "/ui/world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), srv.Tenant) {
+		t.Fatalf("dashboard: %d, want the page of world %s:\n%s", resp.StatusCode, srv.Tenant, page)
+	}
+
 	// Client() sends the world's header, so it works on ServerURL too.
 	if status, b := call(t, srv, srv.ServerURL, sandbox.Repairer, "repairer.jobs.get", map[string]any{"identity": map[string]any{"external": "URL-1"}}); status != http.StatusOK {
 		t.Fatalf("Client() on ServerURL: %d %s", status, b)

@@ -394,3 +394,52 @@ func TestListenUnknownIntegration(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, errs.String())
 	}
 }
+
+// Against a server with a sandbox token the commands need it; listen's
+// deliveries reach the listener's inbox without it, as the sink's do.
+func TestClientSandboxToken(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, apptest.Config(func(c *app.Config) { c.SandboxToken = "s3cret-token" }))
+	const tenant = "tokened-cli"
+	if code, _, errs := runTrigger("reset", "--url", a.URL(), "--tenant", tenant); code != 1 || !strings.Contains(errs, "401 unauthorized") {
+		t.Fatalf("without the token: %d %q", code, errs)
+	}
+	if code, out, errs := runTrigger("clock.advance", "1h", "--url", a.URL(), "--tenant", tenant, "--sandbox-token", "s3cret-token"); code != 0 ||
+		!strings.Contains(out, "1h0m0s ahead") {
+		t.Fatalf("with the token: %d %q %q", code, out, errs)
+	}
+
+	got := make(chan []byte, 1)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	t.Cleanup(rc.Close)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- listen(ctx, []string{"--forward-to", rc.URL, "--url", a.URL(), "--tenant", tenant, "--sandbox-token", "s3cret-token"}, out, errs)
+	}()
+	eventually(t, "listen to start", func() bool { return strings.Contains(out.String(), "Webhook secret: ") })
+	newJob(t, a.URL(), tenant, "TOKEN-1")
+	select {
+	case b := <-got:
+		if !strings.Contains(string(b), `"type":"repairer.job.inserted"`) {
+			t.Fatalf("forwarded %s", b)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("nothing forwarded; stdout %q, stderr %q", out.String(), errs.String())
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("listen: exit %d: %s", code, errs.String())
+	}
+
+	var errb bytes.Buffer
+	if code := listen(context.Background(), []string{"--forward-to", rc.URL, "--url", a.URL()}, io.Discard, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "401 unauthorized") {
+		t.Fatalf("listen without the token: %d %q", code, errb.String())
+	}
+}

@@ -37,17 +37,19 @@ func listenCommand(args []string, stderr io.Writer) int {
 type remote struct {
 	url    string
 	tenant string
+	token  string
 }
 
 func (r *remote) bind(f *flags) {
 	r.url = "http://localhost:8080"
 	f.bind(urlValue{&r.url}, "url", "MOCKSERVER_URL", "the server's base URL")
 	f.bind(tenantValue{&r.tenant}, "tenant", "MOCKSERVER_TENANT", "the world (tenant) to work in; empty: the shared world")
+	f.bind(stringValue{&r.token}, "sandbox-token", "MOCKSERVER_SANDBOX_TOKEN", "the server's sandbox token, when it runs with --sandbox-token")
 }
 
 // client calls the server; each call is bounded by its context.
 func (r *remote) client() *sandboxclient.Client {
-	return &sandboxclient.Client{BaseURL: r.url, Tenant: r.tenant, HTTP: &http.Client{}}
+	return &sandboxclient.Client{BaseURL: r.url, Tenant: r.tenant, Token: r.token, HTTP: &http.Client{}}
 }
 
 // world names the world for people.

@@ -22,6 +22,9 @@ import (
 // TenantHeader names the world a request works in.
 const TenantHeader = "x-partifact-tenant"
 
+// TokenHeader carries the sandbox token of a server that runs with one.
+const TokenHeader = "x-sandbox-token"
+
 // MaxAnswer bounds what the client reads of one answer (a listen page is
 // at most a few MiB; nothing else comes near).
 const MaxAnswer = 32 << 20
@@ -30,6 +33,7 @@ const MaxAnswer = 32 << 20
 type Client struct {
 	BaseURL string       // e.g. "http://localhost:8080"
 	Tenant  string       // "" works in the shared world (no tenant header)
+	Token   string       // the server's sandbox token, if it runs with one
 	HTTP    *http.Client // nil: a client without a timeout (bound calls with their contexts)
 }
 
@@ -80,6 +84,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	if c.Tenant != "" {
 		req.Header.Set(TenantHeader, c.Tenant)
+	}
+	if c.Token != "" {
+		req.Header.Set(TokenHeader, c.Token)
 	}
 	hc := c.HTTP
 	if hc == nil {
