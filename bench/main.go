@@ -14,6 +14,8 @@
 //	lifecycle  every virtual user walks the README in a tenant of its own
 //	tenants    create and use -tenants tenants, then read the server's RSS
 //	webhooks   from the 200 of repairer.jobs.insert to delivery at a receiver
+//	partage.quotes  Partage quote creation (POST /partage/api/quotes) taking
+//	           turns with repairer.jobs.get on one mock, and their ratio
 //
 // WireMock and Prism are used when bench/install-peers.sh installed them.
 package main
@@ -32,7 +34,7 @@ import (
 	"time"
 )
 
-var allScenarios = []string{"startup", "jobs.get", "lifecycle", "tenants", "webhooks"}
+var allScenarios = []string{"startup", "jobs.get", "lifecycle", "tenants", "webhooks", "partage.quotes"}
 
 // harness holds the run's settings and the binaries it built.
 type harness struct {
@@ -137,6 +139,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			got = h.tenantsScenario()
 		case "webhooks":
 			got = h.webhooksScenario()
+		case "partage.quotes":
+			got = h.partageQuotes()
 		}
 		rows = append(rows, got...)
 	}

@@ -30,12 +30,14 @@ var commands = map[string]func(args []string, stderr io.Writer) int{
 	"healthcheck": healthcheck,
 	"trigger":     triggerCommand,
 	"listen":      listenCommand,
+	"mcp":         mcpCommand,
 }
 
 const usage = `usage: mockserver [flags]
        mockserver healthcheck [--addr ADDR]
        mockserver trigger <event> [flags]   (mockserver trigger --help lists the events)
        mockserver listen --forward-to URL [flags]
+       mockserver mcp [flags]   (MCP over stdio; mockserver mcp --help)
        mockserver --version
 
 Serves the mock APIs. Every flag can also be set by the environment
@@ -65,6 +67,8 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
 	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up)")
 	f.bind(positiveDuration{durationValue{&cfg.ServiceMobilityTimeout}}, "servicemobility-timeout", "SERVICEMOBILITY_TIMEOUT", "how long the ServiceMobility stand-in waits for the implementer's whole answer")
+	f.bind(intValue{&cfg.MCPMaxSessions}, "mcp-max-sessions", "MCP_MAX_SESSIONS", "MCP sessions open at once at /mcp, 0 none")
+	f.bind(durationValue{&cfg.MCPSessionIdle}, "mcp-session-idle", "MCP_SESSION_IDLE", "close an MCP session after this long without a request, 0 never")
 	return f
 }
 
@@ -72,8 +76,7 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, ok := commands[args[0]]
 		if !ok {
-			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: %s; run with no command to serve)\n",
-				args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
+			fmt.Fprintf(stderr, "mockserver: unknown command %q (the commands are: %s; run with no command to serve)\n", args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
 			return 2
 		}
 		return cmd(args[1:], stderr)

@@ -13,7 +13,8 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	}
 	for _, want := range []string{"-addr", "ADDR", "-database-url", "DATABASE_URL", "-tenant-idle", "TENANT_IDLE", "-log-format", "LOG_FORMAT",
 		"-webhook-backoff", "WEBHOOK_BACKOFF", "-webhook-allow-host", "WEBHOOK_ALLOW_HOST", "-webhook-poll", "WEBHOOK_POLL",
-		"-sandbox-routes", "SANDBOX_ROUTES", "-journal-size", "JOURNAL_SIZE", "-supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM"} {
+		"-sandbox-routes", "SANDBOX_ROUTES", "-journal-size", "JOURNAL_SIZE", "-supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM",
+		"-mcp-max-sessions", "MCP_MAX_SESSIONS", "-mcp-session-idle", "MCP_SESSION_IDLE", "mockserver mcp"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}
@@ -32,6 +33,9 @@ func TestBadConfiguration(t *testing.T) {
 		{env: map[string]string{"JOURNAL_SIZE": "-1"}, want: `JOURNAL_SIZE="-1": want a whole number`},
 		{env: map[string]string{"SANDBOX_ROUTES": "nope"}, want: `SANDBOX_ROUTES="nope": want true or false`},
 		{env: map[string]string{"WEBHOOK_POLL": "0s"}, want: `WEBHOOK_POLL="0s": want a positive duration`},
+		{env: map[string]string{"MCP_MAX_SESSIONS": "-1"}, want: `MCP_MAX_SESSIONS="-1": want a whole number, 0 or more`},
+		{env: map[string]string{"MCP_SESSION_IDLE": "soon"}, want: `MCP_SESSION_IDLE="soon": want a duration`},
+		{args: []string{"serve"}, want: "the commands are: healthcheck, listen, mcp, trigger"},
 		{args: []string{"--no-such-flag"}, want: "no-such-flag"},
 		{args: []string{"serve"}, want: `unknown command "serve"`},
 		{args: []string{"--addr", ":0", "extra"}, want: `unexpected argument "extra"`},

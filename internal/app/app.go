@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/dashboard"
 	"github.com/partifact/mockserver/internal/httpapi"
+	"github.com/partifact/mockserver/internal/mcpserver"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/partage"
@@ -59,6 +61,11 @@ type Config struct {
 	// the implementer's answer read included.
 	ServiceMobilitySecret  string
 	ServiceMobilityTimeout time.Duration
+	// MCP over streamable HTTP at /mcp, served with the sandbox controls
+	// (its tools drive them): open sessions at most, and how long an idle
+	// one lives.
+	MCPMaxSessions int
+	MCPSessionIdle time.Duration
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/mockserver` with no
@@ -74,6 +81,8 @@ func DefaultConfig() Config {
 
 		ServiceMobilitySecret:  servicemobility.DefaultSecret,
 		ServiceMobilityTimeout: servicemobility.DefaultTimeout,
+		MCPMaxSessions:         mcpserver.DefaultMaxSessions,
+		MCPSessionIdle:         mcpserver.DefaultSessionIdle,
 	}
 }
 
@@ -88,6 +97,7 @@ type App struct {
 	metrics  *metrics.Metrics
 	// dash ends its live streams when HTTP shuts down.
 	dash *dashboard.Dashboard
+	mcp  *mcpserver.Server // nil without the sandbox routes
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
 	// onShutdown runs when HTTP starts shutting down, before it waits
@@ -209,19 +219,72 @@ func (a *App) handler() (http.Handler, error) {
 	for _, m := range modules {
 		a.services = append(a.services, m.Services...)
 	}
+	mount := func(r chi.Router) error {
+		if err := mountDocs(r); err != nil {
+			return err
+		}
+		return a.dash.Mount(r)
+	}
+	if !cfg.NoSandboxRoutes {
+		a.mcp = mcpserver.New(mcpserver.Config{
+			// The tools call the edge itself, in-process, with the sandbox
+			// token when the server has one.
+			API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if cfg.SandboxToken != "" {
+					r.Header.Set(httpapi.SandboxTokenHeader, cfg.SandboxToken)
+				}
+				edge.ServeHTTP(w, r)
+			}),
+			Store: a.store, BaseURL: a.loopbackURL, Logger: cfg.Logger,
+			MaxSessions: cfg.MCPMaxSessions, SessionIdle: cfg.MCPSessionIdle,
+			Extensions: []mcpserver.Extension{
+				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
+				mcpserver.Partly(),
+				{Name: "documents", Resources: documentResources(docs)},
+			},
+		})
+		// The tools drive the sandbox: with a sandbox token, /mcp needs it too.
+		var mcpHandler http.Handler = a.mcp
+		if cfg.SandboxToken != "" {
+			mcpHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !httpapi.HoldsSandboxToken(r, cfg.SandboxToken) {
+					http.Error(w, "this server's MCP endpoint needs its sandbox token (x-sandbox-token or Authorization: Bearer)", http.StatusUnauthorized)
+					return
+				}
+				a.mcp.ServeHTTP(w, r)
+			})
+		}
+		withDocs := mount
+		mount = func(r chi.Router) error {
+			if err := withDocs(r); err != nil {
+				return err
+			}
+			r.Handle(mcpserver.Path, mcpHandler)
+			r.Handle(mcpserver.Path+"/*", mcpHandler)
+			return nil
+		}
+	}
 	edge, err = httpapi.New(httpapi.Config{
 		Store: a.store, Logger: cfg.Logger, Metrics: a.metrics, Modules: modules,
 		Observers: []httpapi.Observer{ctl.Observer()},
 		Sandbox:   ctl.Sandbox(), NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken,
-		Mount: func(r chi.Router) error {
-			if err := mountDocs(r); err != nil {
-				return err
-			}
-			return a.dash.Mount(r)
-		},
-		Fallback: fallback,
+		Mount: mount, Fallback: fallback,
 	})
 	return edge, err
+}
+
+// documentResources offers the served OpenAPI documents and the docs pages
+// as MCP resources, read from the server as any client reads them.
+func documentResources(docs []apidocs.Document) []mcpserver.Resource {
+	var out []mcpserver.Resource
+	for _, d := range docs {
+		out = append(out, mcpserver.HTTPResource("openapi://"+d.Name, d.Name, "The OpenAPI document "+d.Name+", as GET "+d.Path+" serves it.", "application/json", d.Path))
+		if d.Derived30 != "" {
+			name := strings.TrimPrefix(d.Derived30, "/")
+			out = append(out, mcpserver.HTTPResource("openapi://"+name, name, "The 3.0.3 form of "+d.Name+", for generators that read only 3.0.", "application/json", d.Derived30))
+		}
+	}
+	return append(out, mcpserver.DocsResources()...)
 }
 
 // openStore picks Postgres when a database URL is given (migrating it first),
@@ -260,6 +323,20 @@ func loopbackBase(addr net.Addr) string {
 // listener as well (the Go test helper gives each world an address).
 func (a *App) Handler() http.Handler { return a.server.Handler }
 
+// loopbackURL is the server's base URL as this machine reaches it: a
+// listener on every address (":8080") answers on 127.0.0.1.
+func (a *App) loopbackURL() string {
+	host, port, err := net.SplitHostPort(a.listener.Addr().String())
+	if ip := net.ParseIP(host); err == nil && (ip == nil || ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// MCP is the server's MCP server (for `mockserver mcp`, which serves it
+// over stdio); nil with the sandbox routes off.
+func (a *App) MCP() *mcpserver.Server { return a.mcp }
+
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
 
@@ -295,6 +372,9 @@ func (a *App) dropIdle(ctx context.Context) error {
 // the first call's result.
 func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
+		if a.mcp != nil {
+			a.mcp.Close() // ends the MCP streams, which Shutdown would wait for
+		}
 		errs := []error{a.server.Shutdown(ctx)}
 		for i := len(a.services) - 1; i >= 0; i-- {
 			errs = append(errs, a.services[i].Stop(ctx))

@@ -42,7 +42,8 @@ func TestDefaultConfig(t *testing.T) {
 	t.Parallel()
 	cfg := app.DefaultConfig()
 	if cfg.Addr != ":8080" || cfg.TenantIdle != time.Hour || cfg.JournalSize != 1000 || cfg.WebhookPoll != time.Second ||
-		cfg.NoSandboxRoutes || cfg.SupplierAutoConfirm != 0 || cfg.DatabaseURL != "" || len(cfg.WebhookBackoff) == 0 {
+		cfg.NoSandboxRoutes || cfg.SupplierAutoConfirm != 0 || cfg.DatabaseURL != "" || len(cfg.WebhookBackoff) == 0 ||
+		cfg.MCPMaxSessions != 100 || cfg.MCPSessionIdle != 30*time.Minute {
 		t.Fatalf("defaults changed: %+v", cfg)
 	}
 }

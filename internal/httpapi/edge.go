@@ -188,7 +188,8 @@ func (e *edge) mount(g *group, doc *spec.Doc, routes []Route) error {
 func (e *edge) groupOf(path string) *group {
 	var best *group
 	for _, g := range e.groups {
-		if strings.HasPrefix(path, g.prefix) && (best == nil || len(g.prefix) > len(best.prefix)) {
+		under := strings.HasPrefix(path, g.prefix) || path+"/" == g.prefix // "/partage" is the API's too
+		if under && (best == nil || len(g.prefix) > len(best.prefix)) {
 			best = g
 		}
 	}

@@ -61,6 +61,13 @@ func (oops) Render(op string, err error) httpapi.Answer {
 func (oops) Variants(string) []string                { return nil }
 func (oops) ResolveFault(string, *store.Fault) error { return nil }
 
+// elsewhere is the family of paths outside every prefix.
+type elsewhere struct{ oops }
+
+func (elsewhere) Render(string, error) httpapi.Answer {
+	return httpapi.Answer{Status: http.StatusNotFound, Variant: "elsewhere", Body: []byte(`{"elsewhere":true}`)}
+}
+
 type recorded struct{ outcomes []*httpapi.Outcome }
 
 func (r *recorded) Observe(o *httpapi.Outcome) { r.outcomes = append(r.outcomes, o) }
@@ -100,7 +107,7 @@ func newEdgeLogging(t *testing.T, st store.Store, obs httpapi.Observer, logs io.
 	if obs != nil {
 		obsList = append(obsList, obs)
 	}
-	h, err := httpapi.New(httpapi.Config{Store: st, Modules: []*httpapi.Module{m}, Observers: obsList, Fallback: oops{},
+	h, err := httpapi.New(httpapi.Config{Store: st, Modules: []*httpapi.Module{m}, Observers: obsList, Fallback: elsewhere{},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +162,7 @@ func TestEdgeAnswersInTheModulesShape(t *testing.T) {
 		{"TooLarge", "POST", "/test/echo", `{"n":1,"x":"` + strings.Repeat("a", httpapi.MaxBody) + `"}`, nil, 413, `{"oops":"refused 413","op":"echo"}`},
 		{"Panic", "POST", "/test/boom", ``, nil, 500, `{"oops":"refused 500","op":"boom"}`},
 		{"UnknownPath", "POST", "/test/nope", `{}`, nil, 404, `{"oops":"refused 404","op":""}`},
+		{"PrefixWithoutSlash", "GET", "/test", ``, nil, 404, `{"oops":"refused 404","op":""}`},
 		{"WrongVerb", "GET", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
 		{"UnknownVerb", "FOO", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
 		{"Tenant", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "Bad Name"}, 400, `{"oops":"refused 400","op":"echo"}`},
@@ -162,7 +170,8 @@ func TestEdgeAnswersInTheModulesShape(t *testing.T) {
 		{"SameTenantTwice", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "a"}, 200, `{"n":1}`},
 		{"Raw", "GET", "/test/items/7", ``, nil, 200, `item 7`},
 		{"StoreError", "GET", "/test/items/none", ``, nil, 404, `{"oops":"not found","op":"items.get"}`},
-		{"OutsideEveryPrefix", "GET", "/elsewhere", ``, nil, 404, `{"oops":"refused 404","op":""}`},
+		{"OutsideEveryPrefix", "GET", "/elsewhere", ``, nil, 404, `{"elsewhere":true}`},
+		{"ShareAPrefixsStart", "GET", "/testing", ``, nil, 404, `{"elsewhere":true}`},
 	}
 	for _, c := range cases {
 		status, h, body := do(t, c.verb, srv.URL+c.path, c.body, c.header...)

@@ -195,7 +195,7 @@ func sandboxGuard(token string) func(http.Handler) http.Handler {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, SandboxPrefix) && !holdsToken(r, token) {
+			if strings.HasPrefix(r.URL.Path, SandboxPrefix) && !HoldsSandboxToken(r, token) {
 				ref := refuse(Unauthorized, http.StatusUnauthorized, "/headers/"+SandboxTokenHeader,
 					"this server's sandbox routes need its sandbox token, in "+SandboxTokenHeader+" or Authorization: Bearer")
 				r = r.WithContext(context.WithValue(r.Context(), sandboxKey, ref))
@@ -205,7 +205,9 @@ func sandboxGuard(token string) func(http.Handler) http.Handler {
 	}
 }
 
-func holdsToken(r *http.Request, token string) bool {
+// HoldsSandboxToken says whether r carries token, in SandboxTokenHeader or
+// as Authorization: Bearer (compared in constant time).
+func HoldsSandboxToken(r *http.Request, token string) bool {
 	given := r.Header.Get(SandboxTokenHeader)
 	if given == "" {
 		if scheme, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {

@@ -29,10 +29,14 @@ const (
 type body map[string]any
 
 // parseBody reads a request body: empty means {}, anything else must be one
-// JSON object.
+// JSON object, in UTF-8 (encoding/json would quietly turn bytes that are not
+// into U+FFFD, and keep text the client never sent).
 func parseBody(raw []byte) (body, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return body{}, nil
+	}
+	if !utf8.Valid(raw) {
+		return nil, invalidFormat("The body is not valid UTF-8.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -50,17 +54,13 @@ func parseBody(raw []byte) (body, error) {
 	return m, nil
 }
 
-// TokenOf is the API token a call carries: the body's top-level api_token
-// when the body has one (one that is not a string names no company, so it
-// is ""), else the query's (?api_token=). A body that is not a JSON object
-// carries none.
-func TokenOf(raw []byte, queryToken string) string {
-	b, err := parseBody(raw)
-	if err == nil {
-		if v, ok := b["api_token"]; ok && v != nil {
-			s, _ := v.(string)
-			return s
-		}
+// tokenIn is the API token a call carries: the body's top-level api_token
+// when it has one (one that is not a string names no company, so it is ""),
+// else the query's (?api_token=).
+func tokenIn(b body, queryToken string) string {
+	if v, ok := b["api_token"]; ok && v != nil {
+		s, _ := v.(string)
+		return s
 	}
 	return queryToken
 }

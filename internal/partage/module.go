@@ -33,8 +33,8 @@ func Module(doc *spec.Doc) *httpapi.Module {
 			rt.Tx = httpapi.TxUpdate
 		}
 		rt.Handle = func(c *httpapi.Call) (any, error) {
-			caller, _ := c.Caller.(store.PartageCompany)
-			out, err := op.Run(&Call{Tx: c.Tx, Caller: caller, BaseURL: baseURL(c.Request)}, c.Param("id"), c.Body)
+			in, _ := c.Caller.(caller)
+			out, err := op.run(&Call{Tx: c.Tx, Caller: in.company, BaseURL: baseURL(c.Request)}, c.Param("id"), in.body)
 			if pdf, ok := out.([]byte); ok && err == nil {
 				return httpapi.Raw{Status: http.StatusOK, ContentType: "application/pdf", Body: pdf}, nil
 			}
@@ -83,18 +83,31 @@ func accepts(values []string, pdf bool) bool {
 	return false
 }
 
+// caller is what the credential check hands the handler: the company the
+// token belongs to, and the body, parsed once for both (it was parsed
+// three times, the largest cost of creating a quote).
+type caller struct {
+	company store.PartageCompany
+	body    body
+}
+
 // authenticate reads the API token of the body (a body that is not a JSON
 // object is refused first, as Invalid request format) or of the query, and
-// checks it in the call's transaction.
+// checks it in the call's transaction. A GET's body is not read: its token
+// is the query's.
 func authenticate(r *http.Request, raw []byte) (httpapi.Check, error) {
-	token := r.URL.Query().Get("api_token")
+	b := body{}
 	if r.Method == http.MethodPost {
-		if _, err := parseBody(raw); err != nil {
+		var err error
+		if b, err = parseBody(raw); err != nil {
 			return nil, err
 		}
-		token = TokenOf(raw, token)
 	}
-	return func(tx store.Tx) (any, error) { return Authenticate(tx, token) }, nil
+	token := tokenIn(b, r.URL.Query().Get("api_token"))
+	return func(tx store.Tx) (any, error) {
+		company, err := Authenticate(tx, token)
+		return caller{company, b}, err
+	}, nil
 }
 
 // baseURL is where the client reached the mock, for the views' URLs.
@@ -117,11 +130,8 @@ func (family) Render(_ string, err error) httpapi.Answer {
 	var e *Error
 	switch {
 	case errors.As(err, &inj):
-		status := inj.Status
-		if status == 0 {
-			status, _ = strconv.Atoi(inj.ErrorType)
-		}
-		msgs := []string{"Internal application error (an injected fault)."}
+		status, _ := strconv.Atoi(inj.ErrorType) // ResolveFault made it a status the operation declares
+		msgs := []string{injectedMessages[status]}
 		if list, ok := inj.ErrorFields["errors"].([]any); ok && len(list) > 0 {
 			msgs = msgs[:0]
 			for _, m := range list {
@@ -142,14 +152,15 @@ func (family) Render(_ string, err error) httpapi.Answer {
 		case httpapi.Internal:
 			e = ErrorOf(err)
 		default:
-			msgs := []string{}
+			// invalidFormat puts the heading before each problem.
+			var problems []string
 			for _, p := range ref.Problems {
-				msgs = append(msgs, fmt.Sprintf("Invalid request format. %s: %s.", p.Path, p.Message))
+				problems = append(problems, fmt.Sprintf("%s: %s.", p.Path, p.Message))
 			}
-			if len(msgs) == 0 {
-				msgs = append(msgs, "Invalid request format. "+ref.Message+".")
+			if len(problems) == 0 {
+				problems = append(problems, ref.Message+".")
 			}
-			e = invalidFormat(msgs...)
+			e = invalidFormat(problems...)
 		}
 	default:
 		e = ErrorOf(err)
@@ -173,11 +184,25 @@ func (f family) Variants(op string) []string {
 	return out
 }
 
-// ResolveFault accepts the statuses op declares, by variant or by status
-// (a status it does not declare answers 500), with an optional list of
-// messages in fields.errors.
+// injectedMessages are what an injected fault says when its fields give
+// no messages: the family's own words for the status, so that a client
+// sees what a real answer of that status looks like.
+var injectedMessages = map[int]string{
+	StatusUnauthorized:  ErrInvalidToken.Messages[0],
+	StatusInvalidQuote:  "Invalid quote (an injected fault).",
+	StatusInvalidFormat: "Invalid request format (an injected fault).",
+	StatusInternal:      "Internal application error (an injected fault).",
+}
+
+// ResolveFault accepts the statuses op declares, by variant or by status,
+// with an optional list of messages in fields.errors. The variant is the
+// status, so both given must agree; a status the operation does not
+// declare (the API answers no 503) becomes its 500.
 func (f family) ResolveFault(op string, ft *store.Fault) error {
 	variants := f.Variants(op)
+	if ft.ErrorType != "" && ft.Status != 0 && ft.ErrorType != strconv.Itoa(ft.Status) {
+		return httpapi.BadInput("/status", "the variant is the status: give one of error and status, or the same")
+	}
 	if ft.ErrorType == "" {
 		ft.ErrorType = strconv.Itoa(ft.Status)
 		if !slices.Contains(variants, ft.ErrorType) {
@@ -187,10 +212,12 @@ func (f family) ResolveFault(op string, ft *store.Fault) error {
 	if !slices.Contains(variants, ft.ErrorType) {
 		return httpapi.BadInput("/error", op+" answers errors with "+strings.Join(variants, ", "))
 	}
+	ft.Status, _ = strconv.Atoi(ft.ErrorType)
 	for k, v := range ft.ErrorFields {
 		list, ok := v.([]any)
-		if k != "errors" || !ok || slices.ContainsFunc(list, func(m any) bool { _, s := m.(string); return !s }) {
-			return httpapi.BadInput("/fields", `the only field is "errors", a list of messages`)
+		if k != "errors" || !ok || len(list) == 0 || len(list) > MaxMessages ||
+			slices.ContainsFunc(list, func(m any) bool { s, ok := m.(string); return !ok || s == "" }) {
+			return httpapi.BadInput("/fields", fmt.Sprintf(`the only field is "errors", a list of 1 to %d messages`, MaxMessages))
 		}
 	}
 	return nil

@@ -227,11 +227,37 @@ func TestDesignedPartsMarked(t *testing.T) {
 			t.Errorf("%s is not marked designed", name)
 		}
 	}
-	q := s["Quote"].Value.Properties
-	for _, f := range []string{"status", "mode", "miles", "url", "options", "cancelled_at"} {
-		if q[f].Value.Extensions["x-fidelity"] != "designed" {
-			t.Errorf("quote.%s is not marked designed", f)
+	for schema, fields := range map[string][]string{
+		"Quote":              {"pl_id", "number", "length", "status", "mode", "miles", "url", "options", "cancelled_at"},
+		"CreatedQuote":       {"number", "url"},
+		"Location":           {"city", "state"},
+		"Shipment":           {"id", "notes"},
+		"DropStop":           {"proof_of_delivery"},
+		"Company":            {"credit_limit", "credit_utilization", "same_credit"},
+		"CreateQuoteRequest": {"own_credit"},
+		"Timing":             {"origin", "destination"},
+		"Address":            {"phone"},
+		"Error":              {"errors"},
+	} {
+		for _, f := range fields {
+			if s[schema].Value.Properties[f].Value.Extensions["x-fidelity"] != "designed" {
+				t.Errorf("%s.%s is not marked designed", schema, f)
+			}
 		}
+	}
+	// The mount point, the query token on POST and the cancel's answer.
+	doc := partageDoc(t)
+	if doc.Servers[0].Extensions["x-fidelity"] != "designed" {
+		t.Error("the server (the /partage mount) is not marked designed")
+	}
+	for _, op := range Operations {
+		_, _, o := specOperation(t, op.ID)
+		if p := o.Parameters.GetByInAndName("query", "api_token"); op.Method == "POST" && (p == nil || p.Extensions["x-fidelity"] != "designed") {
+			t.Errorf("%s: the query token is not marked designed", op.ID)
+		}
+	}
+	if _, _, o := specOperation(t, "quotes.cancel"); o.Responses.Status(200).Value.Extensions["x-fidelity"] != "designed" {
+		t.Error("the cancel's answer is not marked designed")
 	}
 	if !strings.Contains(raw, seed.PartageDemoToken) {
 		t.Error("the document does not name the demo token")

@@ -48,11 +48,7 @@ func (op Operation) Serve(tx store.Tx, in Input) (Result, error) {
 			return Result{}, err
 		}
 	}
-	token := in.QueryToken
-	if v, ok := b["api_token"]; ok && v != nil {
-		token, _ = v.(string) // a token that is no string names no company
-	}
-	caller, err := Authenticate(tx, token)
+	caller, err := Authenticate(tx, tokenIn(b, in.QueryToken))
 	if err != nil {
 		return Result{}, err
 	}
@@ -63,21 +59,6 @@ func (op Operation) Serve(tx store.Tx, in Input) (Result, error) {
 	}
 	res.set(out)
 	return res, nil
-}
-
-// Run is the operation for a caller already authenticated (Authenticate,
-// with TokenOf's token), for an edge that checks credentials itself: it
-// decodes the body (412) and applies the rules. The answer is the JSON view,
-// or the PDF's bytes for a route with PDF set.
-func (op Operation) Run(c *Call, id string, raw []byte) (any, error) {
-	b, err := parseBody(raw)
-	if err != nil {
-		if op.Method == "POST" {
-			return nil, err
-		}
-		b = body{}
-	}
-	return op.run(c, id, b)
 }
 
 func (res *Result) set(out any) {

@@ -8,6 +8,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -47,12 +48,18 @@ type object struct {
 
 // Envelope renders the body of one attempt of a delivery, stamped with now
 // (the tenant's clock). It fails only when the stored payload is not JSON.
+// Like the API's answers it does not escape <, > and & (Go's default would
+// turn the payload's "&" into "\u0026", also inside the raw payload).
 func Envelope(d store.Delivery, attempt int, now time.Time) ([]byte, error) {
-	return json.Marshal(envelope{
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(envelope{
 		MessageID: d.MessageID, Type: d.Type, Timestamp: now.UTC().Format(time.RFC3339),
 		APIVersion: APIVersion, IntegrationID: d.IntegrationID, Attempt: attempt,
 		Object: object{Type: d.ObjectType, ID: d.ObjectID}, Payload: json.RawMessage(d.Payload),
 	})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
 
 // Sign is the partly-hmac-sha256 header of a body.
