@@ -7,7 +7,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockserver ./cmd/mockserver
+# The image has no .git: stamp the version and the commit instead
+# (docker build --build-arg VERSION=v1.2.0 --build-arg COMMIT=$(git rev-parse HEAD) .).
+ARG VERSION
+ARG COMMIT
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w \
+      -X github.com/partifact/mockserver/internal/version.Version=${VERSION} \
+      -X github.com/partifact/mockserver/internal/version.Commit=${COMMIT}" \
+      -o /out/mockserver ./cmd/mockserver
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/mockserver /mockserver

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/version"
 )
 
 func main() {
@@ -27,12 +28,17 @@ func main() {
 // commands are the subcommands besides serving (which needs none).
 var commands = map[string]func(args []string, stderr io.Writer) int{
 	"healthcheck": healthcheck,
+	"trigger":     triggerCommand,
+	"listen":      listenCommand,
 	"mcp":         mcpCommand,
 }
 
 const usage = `usage: mockserver [flags]
        mockserver healthcheck [--addr ADDR]
+       mockserver trigger <event> [flags]   (mockserver trigger --help lists the events)
+       mockserver listen --forward-to URL [flags]
        mockserver mcp [flags]   (MCP over stdio; mockserver mcp --help)
+       mockserver --version
 
 Serves the mock APIs. Every flag can also be set by the environment
 variable named beside it; a flag given wins over its variable. Flags:
@@ -87,6 +93,10 @@ func run(args []string, stderr io.Writer) int {
 			return 2
 		}
 		return cmd(args[1:], stderr)
+	}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Println(version.Get())
+		return 0
 	}
 	cfg := app.DefaultConfig()
 	logFormat := "text"

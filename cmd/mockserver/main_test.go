@@ -35,7 +35,7 @@ func TestBadConfiguration(t *testing.T) {
 		{env: map[string]string{"WEBHOOK_POLL": "0s"}, want: `WEBHOOK_POLL="0s": want a positive duration`},
 		{env: map[string]string{"MCP_MAX_SESSIONS": "-1"}, want: `MCP_MAX_SESSIONS="-1": want a whole number, 0 or more`},
 		{env: map[string]string{"MCP_SESSION_IDLE": "soon"}, want: `MCP_SESSION_IDLE="soon": want a duration`},
-		{args: []string{"serve"}, want: "the commands are: healthcheck, mcp"},
+		{args: []string{"serve"}, want: "the commands are: healthcheck, listen, mcp, trigger"},
 		{args: []string{"--no-such-flag"}, want: "no-such-flag"},
 		{args: []string{"serve"}, want: `unknown command "serve"`},
 		{args: []string{"--addr", ":0", "extra"}, want: `unexpected argument "extra"`},

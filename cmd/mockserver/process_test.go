@@ -49,13 +49,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// build compiles the mockserver once per test run.
+// The version and commit the test binary is stamped with.
+const (
+	testVersion = "v0.0.0-test"
+	testCommit  = "0123456789abcdef"
+)
+
+// build compiles the mockserver once per test run, stamped as a release
+// build is.
 func build() {
 	if binDir, binErr = os.MkdirTemp("", "mockserver-bin-"); binErr != nil {
 		return
 	}
 	binPath = filepath.Join(binDir, "mockserver")
-	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+	ldflags := "-X github.com/partifact/mockserver/internal/version.Version=" + testVersion +
+		" -X github.com/partifact/mockserver/internal/version.Commit=" + testCommit
+	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", binPath, ".").CombinedOutput(); err != nil {
 		binErr = fmt.Errorf("go build: %v: %s", err, out)
 	}
 }

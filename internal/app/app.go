@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,6 +132,9 @@ type App struct {
 	mcp  *mcpserver.Server // nil without the sandbox routes
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
+	// onShutdown runs when HTTP starts shutting down, before it waits
+	// for the requests in flight (long polls answer then).
+	onShutdown []func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -167,6 +171,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	a.server.RegisterOnShutdown(a.dash.Shutdown)
+	for _, f := range a.onShutdown {
+		a.server.RegisterOnShutdown(f)
+	}
 	return a, nil
 }
 
@@ -203,9 +210,10 @@ func (a *App) handler() (http.Handler, error) {
 	}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
-		Modules: modules, Sender: sender, Sample: methods.SampleEvent, MaxFaults: cfg.MaxFaults,
+		Modules: modules, Sender: sender, Sample: methods.SampleEvent, MaxFaults: cfg.MaxFaults, SelfURL: a.selfURL,
 		WebhookLimits: webhooks.Limits{Endpoints: cfg.WebhookMaxEndpoints,
 			Sink: store.SinkLimits{Records: cfg.SinkMaxRecords, Bytes: cfg.SinkMaxBytes}}})
+	a.onShutdown = append(a.onShutdown, ctl.StopWaiting)
 	docs := []apidocs.Document{
 		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
 		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/"},
@@ -334,6 +342,30 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 
 // URL is the server's base URL.
 func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+
+// selfURL is the server's base URL on loopback, where it can send
+// requests to itself (its listeners' deliveries); "" when it listens on a
+// specific address that is not loopback. Every instance on one database
+// serves the same routes, so the port of this one reaches any of them
+// started alike (compose replicas).
+func (a *App) selfURL() string { return loopbackBase(a.listener.Addr()) }
+
+func loopbackBase(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	switch {
+	case !ok:
+		return ""
+	case tcp.IP.IsUnspecified():
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	case tcp.IP.IsLoopback():
+		return "http://" + net.JoinHostPort(tcp.IP.String(), strconv.Itoa(tcp.Port))
+	}
+	return ""
+}
+
+// Handler is the server's HTTP handler, for serving it on another
+// listener as well (the Go test helper gives each world an address).
+func (a *App) Handler() http.Handler { return a.server.Handler }
 
 // loopbackURL is the server's base URL as this machine reaches it: a
 // listener on every address (":8080") answers on 127.0.0.1.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,9 @@ type Config struct {
 	// may have set (0: store.DefaultMaxFaults).
 	WebhookLimits webhooks.Limits
 	MaxFaults     int
+	// SelfURL is the server's own base URL on loopback, where listeners'
+	// deliveries go ("" or nil: the server has none, and cannot listen).
+	SelfURL func() string
 }
 
 // Controls are the shared sandbox routes.
@@ -46,6 +50,9 @@ type Controls struct {
 	cfg Config
 	st  store.Store
 	rec *recorder.Recorder
+
+	stopping    chan struct{} // closed by StopWaiting
+	stopWaiting sync.Once
 }
 
 // New builds the controls.
@@ -54,8 +61,13 @@ func New(cfg Config) *Controls {
 		cfg.Sender = webhooks.NewSender(webhooks.Policy{}, 0)
 	}
 	cfg.MaxFaults = cmp.Or(cfg.MaxFaults, store.DefaultMaxFaults)
-	return &Controls{cfg: cfg, st: cfg.Store, rec: cfg.Recorder}
+	return &Controls{cfg: cfg, st: cfg.Store, rec: cfg.Recorder, stopping: make(chan struct{})}
 }
+
+// StopWaiting answers the polls that wait for webhooks at once, and any
+// that come later without waiting: the server is shutting down, which
+// waits for the requests in flight.
+func (c *Controls) StopWaiting() { c.stopWaiting.Do(func() { close(c.stopping) }) }
 
 // Sandbox is the sandbox group the edge serves.
 func (c *Controls) Sandbox() httpapi.Sandbox {

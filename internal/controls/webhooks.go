@@ -29,19 +29,26 @@ import (
 const WebhookPrefix = "/__webhooks"
 
 type webhookRoutes struct {
-	st      store.Store
-	sender  *webhooks.Sender
-	sample  func(tx store.Tx, in store.Integration) (store.Event, error)
-	limits  webhooks.Limits
-	schemas map[string]*openapi3.Schema // request body schema by path
+	st       store.Store
+	sender   *webhooks.Sender
+	sample   func(tx store.Tx, in store.Integration) (store.Event, error)
+	limits   webhooks.Limits
+	schemas  map[string]*openapi3.Schema // request body schema by path
+	self     func() string               // the server's own loopback base URL, "" when it has none
+	listens  *listenHub
+	stopping <-chan struct{} // closed when the server shuts down
 }
 
 // mountWebhooks adds the routes; their request bodies are validated against
 // openapi-sandbox.json, which must document them.
 func (c *Controls) mountWebhooks(r chi.Router) error {
 	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, limits: c.cfg.WebhookLimits.OrDefault(),
-		schemas: map[string]*openapi3.Schema{}}
-	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe"} {
+		schemas: map[string]*openapi3.Schema{}, self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}},
+		stopping: c.stopping}
+	if h.self == nil {
+		h.self = func() string { return "" }
+	}
+	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe", "/listen"} {
 		item := c.cfg.Doc.Paths.Value(WebhookPrefix + p)
 		if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
 			return fmt.Errorf("controls: %s does not document POST %s%s with a JSON body", c.cfg.Doc.Name, WebhookPrefix, p)
@@ -61,26 +68,41 @@ func (c *Controls) mountWebhooks(r chi.Router) error {
 		r.Get("/deliveries", h.deliveries)
 		r.Post("/deliveries/{id}/replay", h.replay)
 		r.Post("/probe", h.probe)
+		r.Post("/listen", h.listen)
+		r.Get("/listen/{id}", h.listenPoll)
+		r.Delete("/listen/{id}", h.unlisten)
+		r.Post("/listen/{id}/inbox", h.listenInbox)
 	})
 	return nil
 }
 
 // world refuses a request whose tenant header the edge refused (the
 // webhook tools have no world to work in then), and one without the
-// sandbox token when the server has one, but for deliveries to the sink:
-// those come from the mock itself, and carry their signature instead.
+// sandbox token when the server has one, but for deliveries to the sink
+// and to listeners' inboxes: those come from the mock itself, and carry
+// their signature instead.
 func (h *webhookRoutes) world(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ref := httpapi.TenantError(r); ref != nil {
 			refuse(w, ref.Status, "bad_tenant", ref.Message)
 			return
 		}
-		if ref := httpapi.SandboxRefusal(r); ref != nil && !(r.Method == http.MethodPost && r.URL.Path == WebhookPrefix+"/sink") {
+		if ref := httpapi.SandboxRefusal(r); ref != nil && !receivesDeliveries(r) {
 			refuse(w, ref.Status, "unauthorized", ref.Message)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// receivesDeliveries reports a request to one of the mock's own
+// receivers: the sink, or a listener's inbox.
+func receivesDeliveries(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	p := strings.TrimPrefix(r.URL.Path, WebhookPrefix)
+	return p == "/sink" || (strings.HasPrefix(p, "/listen/") && strings.HasSuffix(p, "/inbox") && strings.Count(p, "/") == 3)
 }
 
 // refuse answers {"ok":false,"reason":…}, with a detail for people when

@@ -159,7 +159,9 @@ func TestOpenAPI30Codegen(t *testing.T) {
 		t.Skip("builds the code generator")
 	}
 	t.Parallel()
-	srv := sandbox.Start(t)
+	// A server of its own: the walk-through names its world (walkthrough),
+	// as TestReadmeWalkthrough does on the shared one.
+	srv := sandbox.Start(t, sandbox.Options{Dedicated: true})
 	resp, err := http.Get(srv.URL + "/openapi-3.0.json")
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	srv := sandbox.Start(t)
+	srv := sandbox.Start(t, sandbox.Options{Dedicated: true}) // the counters are the process's
 	rep := newClient(t, srv, "metrics", sandbox.Repairer)
 	rep.ok("repairer.jobs.get", demoJob, nil)
 	rep.ok("repairer.jobs.get", demoJob, nil)

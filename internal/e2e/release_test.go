@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,17 +19,38 @@ import (
 )
 
 // receiver collects the event types of the webhooks it receives.
-func receiver(t *testing.T) (string, <-chan string) {
-	got := make(chan string, 64)
+func receiver(t *testing.T) (string, *eventTypes) {
+	got := &eventTypes{arrived: make(chan struct{}, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var env struct{ Type string }
 		b, _ := io.ReadAll(r.Body)
 		if json.Unmarshal(b, &env) == nil {
-			got <- env.Type
+			got.mu.Lock()
+			got.types = append(got.types, env.Type)
+			got.mu.Unlock()
+			select {
+			case got.arrived <- struct{}{}:
+			default:
+			}
 		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, got
+}
+
+// eventTypes are the types received, in arrival order: webhooks of two
+// transactions may arrive in either order (auto-confirm's may overtake
+// the insert's, which wait for its answer).
+type eventTypes struct {
+	mu      sync.Mutex
+	types   []string
+	arrived chan struct{}
+}
+
+func (e *eventTypes) has(typ string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Contains(e.types, typ)
 }
 
 func metricsText(t *testing.T, base string) string {
@@ -40,15 +63,13 @@ func metricsText(t *testing.T, base string) string {
 	return string(b)
 }
 
-func waitForEvent(t *testing.T, got <-chan string, want string) {
+func waitForEvent(t *testing.T, got *eventTypes, want string) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
-	for {
+	for !got.has(want) {
 		select {
-		case typ := <-got:
-			if typ == want {
-				return
-			}
+		case <-got.arrived:
+		case <-time.After(50 * time.Millisecond):
 		case <-deadline:
 			t.Fatalf("no %s webhook arrived", want)
 		}

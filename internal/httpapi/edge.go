@@ -20,6 +20,7 @@ import (
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/spec"
 	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/version"
 )
 
 // SandboxPrefix starts every sandbox control route.
@@ -73,8 +74,9 @@ func New(cfg Config) (http.Handler, error) {
 		labels: map[string][2]string{}, routes: map[string]*route{}, fallback: cfg.Fallback}
 	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf), sandboxGuard(cfg.SandboxToken))
 
+	build := version.Get()
 	e.r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "build": build})
 	})
 	e.r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
 		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)

@@ -134,6 +134,7 @@ type Tx interface {
 	SandboxTx
 	ServiceMobilityTx
 	PartageTx
+	ListenTx
 }
 
 // Role is what an integration may do.

@@ -167,6 +167,9 @@ type world struct {
 	checks   []store.ContractCheck // oldest first
 
 	partage partageWorld
+
+	listeners []store.Listener // oldest first
+	inboxes   map[uuid.UUID]*inbox
 }
 
 type orgKey struct {
@@ -193,6 +196,7 @@ func newWorld(s seed.World) *world {
 		sinkAccepted:  map[string]int{},
 		coverage:      map[string]int{},
 		partage:       newPartageWorld(s.PartageCompanies),
+		inboxes:       map[uuid.UUID]*inbox{},
 	}
 	for _, o := range s.Organizations {
 		w.orgs[o.ID] = o

@@ -460,6 +460,7 @@ var tables = []string{
 	"deliveries", "attempts", "sink_records", "faults", "journal", "coverage",
 	"servicemobility_config", "servicemobility_checks",
 	"partage_companies", "partage_quotes", "partage_counters",
+	"listeners", "listened",
 }
 
 // clear deletes everything a tenant owns except its tenants row.

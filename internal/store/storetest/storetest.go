@@ -62,6 +62,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CompleteAttempt", testCompleteAttempt},
 		{"Kick", testKick},
 		{"Sink", testSink},
+		{"Listeners", testListeners},
+		{"ListenerCaps", testListenerCaps},
 		{"Faults", testFaults},
 		{"Journal", testJournal},
 		{"JournalTenantClock", testJournalTenantClock},
