@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/partifact/mockserver/internal/app"
+	"github.com/partifact/mockserver/internal/logx"
 	"github.com/partifact/mockserver/internal/version"
 )
 
@@ -109,9 +110,13 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	// The log goes out in batches (every 100 ms, or a full buffer): a
+	// line per request would otherwise cost a write per request.
+	logs := logx.NewBuffered(stderr, 0)
+	defer logs.Close()
+	var h slog.Handler = slog.NewTextHandler(logs, nil)
 	if logFormat == "json" {
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(logs, nil)
 	}
 	log := slog.New(h)
 	slog.SetDefault(log)
