@@ -25,8 +25,6 @@ const (
 	tenantKey ctxKey = iota
 	loggerKey
 	sandboxKey
-	limitedKey
-	requestIDKey
 )
 
 // tenantOf is the world a request names, or why its name was refused.
@@ -52,9 +50,23 @@ func TenantError(r *http.Request) *Refusal {
 // Logger is the request's logger, which names the request in every line.
 func Logger(r *http.Request) *slog.Logger { return logger(r) }
 
+// requestLog is what a request logs with: the server's loggers and the
+// request's id. The logger naming the id is made when a line needs it,
+// not for every request (most log only their access line).
+type requestLog struct {
+	base    *slog.Logger
+	limited *logx.Limited
+	id      string
+}
+
+func logOf(r *http.Request) *requestLog {
+	l, _ := r.Context().Value(loggerKey).(*requestLog)
+	return l
+}
+
 func logger(r *http.Request) *slog.Logger {
-	if l, ok := r.Context().Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if l := logOf(r); l != nil {
+		return l.base.With("request_id", l.id)
 	}
 	return slog.Default()
 }
@@ -73,13 +85,12 @@ var TenantHeaders = []string{"x-partifact-tenant", "x-mock-tenant"}
 // down every request fails alike, and one line says so as well as
 // thousands. Pass a constant message; what varies goes in args.
 func Failed(r *http.Request, level slog.Level, msg string, args ...any) {
-	l, _ := r.Context().Value(limitedKey).(*logx.Limited)
+	l := logOf(r)
 	if l == nil {
-		logger(r).Log(r.Context(), level, msg, args...)
+		slog.Default().Log(r.Context(), level, msg, args...)
 		return
 	}
-	id, _ := r.Context().Value(requestIDKey).(string)
-	l.Log(r.Context(), level, msg, append(args, "request_id", id)...)
+	l.limited.Log(r.Context(), level, msg, append(args, "request_id", l.id)...)
 }
 
 // requestID names every request: the caller's x-request-id when it is sane,
@@ -100,9 +111,7 @@ func requestID(base *slog.Logger) func(http.Handler) http.Handler {
 			if tp := r.Header.Get("traceparent"); tp != "" {
 				h.Set("traceparent", tp)
 			}
-			ctx := context.WithValue(r.Context(), loggerKey, base.With("request_id", id))
-			ctx = context.WithValue(ctx, limitedKey, limited)
-			ctx = context.WithValue(ctx, requestIDKey, id)
+			ctx := context.WithValue(r.Context(), loggerKey, &requestLog{base: base, limited: limited, id: id})
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
@@ -171,7 +180,8 @@ func observe(met *metrics.Metrics, labels map[string][2]string) func(http.Handle
 				l = [2]string{"", pattern} // the docs, health and sandbox tools
 			}
 			met.Request(l[0], l[1], rec.status, took)
-			logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request",
+			rl := logOf(r)
+			rl.base.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", rl.id),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("tenant", Tenant(r)), slog.Int("status", rec.status),
 				slog.Duration("latency", took))
