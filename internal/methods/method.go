@@ -10,6 +10,7 @@ package methods
 
 import (
 	"context"
+	"sync"
 
 	"github.com/partifact/mockserver/internal/store"
 )
@@ -56,17 +57,63 @@ type Method struct {
 }
 
 // def builds a Method whose handler takes a typed request.
+//
+// A read method's requests are decoded once per body (decoded): pollers
+// and test suites send the same bytes again and again, and decoding is a
+// pure function of them. Each call gets a copy of its own.
 func def[Req any](name string, access Access, write bool, h func(*Call, *Req) (any, error)) Method {
+	var memo decoded[Req]
 	return Method{
 		Name: name, Access: access, Write: write,
 		Serve: func(c *Call, body []byte) (any, error) {
+			if !write {
+				if seen, ok := memo.get(body); ok {
+					return h(c, &seen)
+				}
+			}
 			req := new(Req)
 			if err := decode(body, req); err != nil {
 				return nil, err
 			}
+			if !write {
+				memo.add(body, *req)
+			}
 			return h(c, req)
 		},
 	}
+}
+
+// Bounds of a read method's memo of decoded requests.
+const (
+	maxDecodedBody   = 4 << 10 // larger bodies are decoded every time
+	maxDecodedBodies = 256     // a full memo starts over
+)
+
+// decoded remembers requests decoded from bodies. Read methods treat their
+// request as read-only, so the copy each call gets may share what the
+// request points to. The zero value is ready to use.
+type decoded[Req any] struct {
+	mu sync.RWMutex
+	m  map[string]Req
+}
+
+func (d *decoded[Req]) get(body []byte) (Req, bool) {
+	d.mu.RLock()
+	r, ok := d.m[string(body)] // no allocation: the compiler converts in place
+	d.mu.RUnlock()
+	return r, ok
+}
+
+func (d *decoded[Req]) add(body []byte, r Req) {
+	if len(body) > maxDecodedBody {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDecodedBodies {
+		d.m = make(map[string]Req, 64)
+	}
+	d.m[string(body)] = r
 }
 
 // All is the route table: every wire method the server serves.
