@@ -335,13 +335,41 @@ func (p *pipeline) inject(r *http.Request, tenant string, f *store.Fault) (bool,
 }
 
 // MarshalJSON encodes an answer as the vendors' serializers do: compact,
-// without escaping <, > and & (Go's default would send "\u0026").
+// without escaping <, > and & (Go's default sends "\u0026"). json.Marshal
+// does the work, with its pooled buffers; the few answers holding one of
+// the three then have their escapes undone.
 func MarshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	b, err := json.Marshal(v)
+	if err != nil || !bytes.Contains(b, []byte(`\u00`)) {
+		return b, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return unescapeHTML(b), nil
+}
+
+// unescapeHTML turns json.Marshal's \u003c, \u003e and \u0026 back into
+// <, > and &. In its output a backslash always starts an escape, so
+// walking escape by escape never mistakes an escaped backslash for one.
+func unescapeHTML(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if b[i+1] == 'u' && i+5 < len(b) {
+			switch string(b[i+2 : i+6]) {
+			case "003c":
+				out, i = append(out, '<'), i+5
+				continue
+			case "003e":
+				out, i = append(out, '>'), i+5
+				continue
+			case "0026":
+				out, i = append(out, '&'), i+5
+				continue
+			}
+		}
+		out, i = append(out, b[i], b[i+1]), i+1
+	}
+	return out
 }

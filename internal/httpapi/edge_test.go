@@ -312,3 +312,22 @@ func TestFailuresAreLoggedOncePerInterval(t *testing.T) {
 		t.Fatalf("request failed logged %d times for 50 failures, want once:\n%s", n, logs.String())
 	}
 }
+
+func TestMarshalJSONKeepsHTMLCharacters(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"a&b<c>":        `"a&b<c>"`,
+		`\u0026`:        `"\\u0026"`, // a backslash and u0026, as text
+		`\&`:            `"\\&"`,
+		"\u2028 \x01 é": `"\u2028 \u0001 é"`,
+	} {
+		got, err := httpapi.MarshalJSON(in)
+		if err != nil || string(got) != want {
+			t.Errorf("MarshalJSON(%q) = %s %v, want %s", in, got, err, want)
+		}
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil || back != in {
+			t.Errorf("%s does not decode back to %q: %q %v", got, in, back, err)
+		}
+	}
+}
