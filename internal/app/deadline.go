@@ -18,24 +18,36 @@ const DefaultWriteTimeout = 60 * time.Second
 // events) can lift it: http.NewResponseController(w).SetWriteDeadline with
 // a zero time, which reaches deadlineWriter.SetWriteDeadline first, so the
 // answer's first write does not set it again.
+//
+// An answer started within rearmAfter of the request keeps the deadline
+// set at its arrival, which ends at most that much earlier: most answers
+// take microseconds, and setting a deadline costs a timer each time.
 func writeDeadline(next http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dw := &deadlineWriter{ResponseWriter: w, d: d}
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		now := time.Now()
+		dw := &deadlineWriter{ResponseWriter: w, d: d, since: now}
+		_ = http.NewResponseController(w).SetWriteDeadline(now.Add(d))
 		next.ServeHTTP(dw, r)
 	})
 }
 
+// rearmAfter: an answer started later than this after its request gets a
+// deadline of its own.
+const rearmAfter = time.Second
+
 type deadlineWriter struct {
 	http.ResponseWriter
 	d     time.Duration
-	armed bool // the answer's deadline is set, by us or by the handler
+	since time.Time // when the arrival's deadline was set
+	armed bool      // the answer's deadline is set, by us or by the handler
 }
 
 func (w *deadlineWriter) arm() {
 	if !w.armed {
 		w.armed = true
-		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.d))
+		if now := time.Now(); now.Sub(w.since) > rearmAfter {
+			_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(now.Add(w.d))
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	webhooks *prometheus.CounterVec
+	// byRequest caches the collectors of each label set Request met.
+	byRequest sync.Map
 }
 
 // New registers the collectors. tenants counts the tenants alive at
@@ -56,10 +59,28 @@ func New(tenants func(context.Context) (int, error)) *Metrics {
 }
 
 // Request counts one request to an operation of an API ("" for routes
-// outside every API).
+// outside every API). The collectors of each label set are looked up once:
+// the labels are few (routes and statuses), the requests many.
 func (m *Metrics) Request(api, op string, status int, took time.Duration) {
-	m.requests.WithLabelValues(api, op, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(api, op).Observe(took.Seconds())
+	k := requestKey{api, op, status}
+	c, ok := m.byRequest.Load(k)
+	if !ok {
+		c, _ = m.byRequest.LoadOrStore(k, requestCollectors{
+			m.requests.WithLabelValues(api, op, strconv.Itoa(status)), m.latency.WithLabelValues(api, op)})
+	}
+	rc := c.(requestCollectors)
+	rc.count.Inc()
+	rc.latency.Observe(took.Seconds())
+}
+
+type requestKey struct {
+	api, op string
+	status  int
+}
+
+type requestCollectors struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // WebhookAttempt counts one delivery attempt; outcome is one of the
