@@ -7,11 +7,15 @@ package apidocs
 import (
 	"bytes"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/partifact/mockserver/internal/httpapi"
 
 	mockserver "github.com/partifact/mockserver"
 )
@@ -48,30 +52,33 @@ func Mount(docs []Document, withoutSandbox bool, notFound func(http.ResponseWrit
 			}
 		}
 	}
-	derived := map[string][]byte{}
 	for i, d := range docs {
 		if d.Derived30 != "" {
-			b, err := Downgrade(d.Raw)
-			if err != nil {
-				return nil, err
-			}
-			derived[d.Derived30] = b
 			docs[i].Also = append(docs[i].Also, d.Derived30)
 		}
 	}
-	index, full, err := llmsTexts(docs, pages)
-	if err != nil {
-		return nil, err
+	// The 3.0 forms and the texts are made at their first request: start-up
+	// then need not pay for what few runs ask for. They are pure functions
+	// of the embedded documents, which tests render in full.
+	derived := map[string]func() ([]byte, error){}
+	for _, d := range docs {
+		if d.Derived30 != "" {
+			derived[d.Derived30] = sync.OnceValues(func() ([]byte, error) { return Downgrade(d.Raw) })
+		}
 	}
+	texts := sync.OnceValues(func() ([2][]byte, error) {
+		index, full, err := llmsTexts(docs, pages)
+		return [2][]byte{index, full}, err
+	})
 	return func(r chi.Router) error {
 		for _, d := range docs {
 			r.Get(d.Path, text(d.Raw, "application/json"))
 		}
-		for p, b := range derived {
-			r.Get(p, text(b, "application/json"))
+		for p, make := range derived {
+			r.Get(p, lazyText(make, "application/json"))
 		}
-		r.Get("/llms.txt", text(index, "text/plain; charset=utf-8"))
-		r.Get("/llms-full.txt", text(full, "text/plain; charset=utf-8"))
+		r.Get("/llms.txt", lazyText(func() ([]byte, error) { t, err := texts(); return t[0], err }, "text/plain; charset=utf-8"))
+		r.Get("/llms-full.txt", lazyText(func() ([]byte, error) { t, err := texts(); return t[1], err }, "text/plain; charset=utf-8"))
 		// A page answers at /docs/<page>.md and, as the vendor's docs do for
 		// Accept: text/markdown, at /docs/<page>: the mock has no HTML
 		// portal, so markdown is the page whatever the Accept header.
@@ -85,6 +92,20 @@ func Mount(docs []Document, withoutSandbox bool, notFound func(http.ResponseWrit
 		})
 		return nil
 	}, nil
+}
+
+// lazyText answers what make makes (once); a failure is the server's, a
+// 500 that is logged.
+func lazyText(make func() ([]byte, error), contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := make()
+		if err != nil {
+			httpapi.Failed(r, slog.LevelError, "render document", "error", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		text(b, contentType)(w, r)
+	}
 }
 
 func text(b []byte, contentType string) http.HandlerFunc {

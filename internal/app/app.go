@@ -181,22 +181,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // the dashboard, and the services they run.
 func (a *App) handler() (http.Handler, error) {
 	cfg := a.cfg
-	partlyDoc, err := spec.Load()
+	parsed, err := spec.ParseAll("openapi.json", partage.DocumentName, servicemobility.DocumentName, "openapi-sandbox.json")
 	if err != nil {
 		return nil, err
 	}
-	sandboxDoc, err := spec.Parse("openapi-sandbox.json")
-	if err != nil {
-		return nil, err
-	}
-	smDoc, err := spec.Parse(servicemobility.DocumentName)
-	if err != nil {
-		return nil, err
-	}
-	partageDoc, err := spec.Parse(partage.DocumentName)
-	if err != nil {
-		return nil, err
-	}
+	partlyDoc, partageDoc, smDoc, sandboxDoc := parsed[0], parsed[1], parsed[2], parsed[3]
 	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
 	sender := webhooks.NewSender(policy, cfg.WebhookTimeout)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,

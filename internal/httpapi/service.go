@@ -16,7 +16,8 @@ type loop struct {
 	log      *slog.Logger
 	fn       func(context.Context) error
 	stop     chan struct{}
-	once     sync.Once
+	mu       sync.Mutex // orders Start and Stop, which may race
+	stopped  bool
 	done     sync.WaitGroup
 }
 
@@ -29,6 +30,11 @@ func Every(interval time.Duration, what string, log *slog.Logger, fn func(contex
 }
 
 func (l *loop) Start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped { // Stop came first: there is nothing to start
+		return
+	}
 	l.done.Add(1)
 	go func() {
 		defer l.done.Done()
@@ -58,7 +64,12 @@ const loopBackoffMax = 30 * time.Second
 
 // Stop ends the loop after the run in flight, or when ctx ends.
 func (l *loop) Stop(ctx context.Context) error {
-	l.once.Do(func() { close(l.stop) })
+	l.mu.Lock()
+	if !l.stopped {
+		l.stopped = true
+		close(l.stop)
+	}
+	l.mu.Unlock()
 	done := make(chan struct{})
 	go func() { l.done.Wait(); close(done) }()
 	select {

@@ -572,8 +572,10 @@ func TestNoSessions(t *testing.T) {
 	}
 }
 
+// TestIdleSessionsClose: the idle time leaves a loaded machine room for
+// the first call.
 func TestIdleSessionsClose(t *testing.T) {
-	a := apptest.Start(t, apptest.Config(func(c *app.Config) { c.MCPSessionIdle = 500 * time.Millisecond }))
+	a := apptest.Start(t, apptest.Config(func(c *app.Config) { c.MCPSessionIdle = 2 * time.Second }))
 	c := connect(t, a, "/mcp")
 	c.OK(t, "get_started", nil)
 	for deadline := time.Now().Add(10 * time.Second); a.MCP().Sessions() > 0; time.Sleep(10 * time.Millisecond) {

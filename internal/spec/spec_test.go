@@ -1,9 +1,12 @@
 package spec
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	mockserver "github.com/partifact/mockserver"
 )
 
 // Validate's quick pass answers valid values alone; invalid ones must still
@@ -73,5 +76,24 @@ func TestDeclaresReadOnlyOrWriteOnly(t *testing.T) {
 		if got := declaresReadOnlyOrWriteOnly([]byte(c.doc)); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.doc, got, c.want)
 		}
+	}
+}
+
+// TestEmbeddedDocumentsAreValid: every document the server carries is valid
+// OpenAPI, so the server need not validate them when it starts.
+func TestEmbeddedDocumentsAreValid(t *testing.T) {
+	t.Parallel()
+	for name, raw := range mockserver.Documents {
+		d, err := ParseData(name, raw)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if err := d.Validate(context.Background()); err != nil {
+			t.Errorf("%s is invalid: %v", name, err)
+		}
+	}
+	if len(mockserver.Documents) < 4 {
+		t.Fatalf("only %d embedded documents", len(mockserver.Documents))
 	}
 }
