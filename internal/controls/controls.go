@@ -256,7 +256,30 @@ func (c *Controls) journalList(call *httpapi.Call) (any, error) {
 			items[i].Note = &e.Note
 		}
 	}
-	return itemsV1[journalEntryV1]{Items: items}, nil
+	// An answer holds at most MaxJournalAnswer bytes of bodies and notes:
+	// the oldest entries beyond it are left out, and counted.
+	size, keepFrom := 0, len(items)
+	for keepFrom > 0 {
+		e := items[keepFrom-1]
+		n := len(e.RequestBody) + len(e.ResponseBody) + len(entries[keepFrom-1].Note)
+		if size+n > MaxJournalAnswer && keepFrom < len(items) {
+			break
+		}
+		size += n
+		keepFrom--
+	}
+	return journalV1{Items: items[keepFrom:], Omitted: keepFrom}, nil
+}
+
+// MaxJournalAnswer bounds the bodies one GET /__journal answers (at least
+// the newest entry is always answered).
+const MaxJournalAnswer = 8 << 20
+
+type journalV1 struct {
+	Items []journalEntryV1 `json:"items"`
+	// Omitted counts the older entries the filter matched that the answer
+	// leaves out to stay under MaxJournalAnswer.
+	Omitted int `json:"omitted"`
 }
 
 // apiOf is the API a journal filter or a fault means: the one named, else

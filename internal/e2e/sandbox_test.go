@@ -19,6 +19,7 @@ import (
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
+	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
@@ -841,4 +842,32 @@ func TestJobsListPages(t *testing.T) {
 		rep.fails("repairer.jobs.list", map[string]any{"limit": 201}, http.StatusBadRequest, "bad_request")
 		rep.fails("repairer.jobs.list", map[string]any{"limit": 0}, http.StatusBadRequest, "bad_request")
 	})
+}
+
+// TestJournalAnswerIsBounded: however large the calls, one journal answer
+// holds at most controls.MaxJournalAnswer of bodies, the newest entries,
+// and says how many older ones it left out.
+func TestJournalAnswerIsBounded(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, app.DefaultConfig())
+	const tenant = "big-journal"
+	body := `{"pad":"` + strings.Repeat("x", 15<<10) + `"}`
+	c := clientOf(t, a.URL(), tenant, sandbox.Repairer)
+	for range 700 { // 700 × 15 KiB of request bodies alone: over 8 MiB
+		c.raw(http.MethodPost, "businesses.list", []byte(body))
+	}
+	var j struct {
+		Items []struct {
+			RequestBody string `json:"request_body"`
+		}
+		Omitted int
+	}
+	ctlOK(t, a.URL(), tenant, "GET /__journal", "", nil, &j)
+	size := 0
+	for _, e := range j.Items {
+		size += len(e.RequestBody)
+	}
+	if size > controls.MaxJournalAnswer || j.Omitted == 0 || len(j.Items)+j.Omitted != 700 {
+		t.Fatalf("%d entries of %d bytes, %d omitted", len(j.Items), size, j.Omitted)
+	}
 }

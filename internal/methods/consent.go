@@ -266,6 +266,9 @@ func (f *install) decide(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		code, err := IssueAccessCode(tx, g.client.ID, g.role, orgID)
+		if errors.Is(err, ErrTooManyAccessCodes) {
+			return badGrant("This world holds too many access codes waiting to be exchanged; try again once some have expired (%s after issue).", AccessCodeTTL)
+		}
 		if err != nil {
 			return err
 		}

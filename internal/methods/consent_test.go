@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -788,5 +789,46 @@ func TestSandboxAccessCodes(t *testing.T) {
 			}
 			wantError(t, status, b, tt.want, tt.wantType)
 		})
+	}
+}
+
+// TestInstallCaps: a world holds at most MaxClients clients and
+// MaxAccessCodes codes that can still be exchanged; past them the routes
+// say so, and used codes make room.
+func TestInstallCaps(t *testing.T) {
+	t.Parallel()
+	e := newInstallEnv(t)
+	const tenant = "install-caps"
+	for i := 0; ; i++ {
+		status, b := e.postJSON("/__clients", tenant, map[string]any{"client_id": fmt.Sprintf("cap_%d", i),
+			"client_secret": "s", "name": "n", "redirect_urls": []string{"https://example.com/cb"}})
+		if status == http.StatusBadRequest {
+			if i+1 < methods.MaxClients || !strings.Contains(string(b), "at most") {
+				t.Fatalf("client %d refused: %s", i, b)
+			}
+			break
+		}
+		if status != http.StatusOK || i > methods.MaxClients {
+			t.Fatalf("client %d: %d %s", i, status, b)
+		}
+	}
+	mint := func() (int, []byte) {
+		return e.postJSON("/__access-codes", tenant, map[string]any{"client_id": seed.DemoClientID, "scopes": []string{"repairer"}})
+	}
+	for i := 0; ; i++ {
+		status, b := mint()
+		if status == http.StatusBadRequest {
+			if i+1 < methods.MaxAccessCodes || !strings.Contains(string(b), "at most") {
+				t.Fatalf("code %d refused: %s", i, b)
+			}
+			break
+		}
+		if status != http.StatusOK || i > methods.MaxAccessCodes {
+			t.Fatalf("code %d: %d %s", i, status, b)
+		}
+	}
+	e.advance(tenant, methods.AccessCodeTTL) // every code expires
+	if status, b := mint(); status != http.StatusOK {
+		t.Fatalf("after the codes expired: %d %s", status, b)
 	}
 }

@@ -17,6 +17,18 @@ import (
 // page and the sandbox routes share with integrations.insert, which redeems
 // what they issue. They know nothing about HTTP.
 
+// Bounds of the install flow's records in a world [designed]: clients
+// registered through POST /__clients, and access codes that can still be
+// exchanged (used and expired ones are removed as new ones are issued).
+const (
+	MaxClients     = 100
+	MaxAccessCodes = 1000
+)
+
+// ErrTooManyAccessCodes: the world holds MaxAccessCodes codes that can
+// still be exchanged.
+var ErrTooManyAccessCodes = fmt.Errorf("a world holds at most %d access codes that can still be exchanged; they expire %s after issue", MaxAccessCodes, AccessCodeTTL)
+
 // AccessCodeTTL is how long an access code can be exchanged after issue, on
 // the tenant's clock.
 const AccessCodeTTL = 15 * time.Minute
@@ -87,6 +99,13 @@ func OrganizationOfRole(tx store.Tx, id uuid.UUID, role store.Role) (store.Organ
 // org with role, expiring AccessCodeTTL after the tenant's now. The caller
 // has checked the client and that org has the role.
 func IssueAccessCode(tx store.Tx, clientID string, role store.Role, org uuid.UUID) (store.AccessCode, error) {
+	live, err := tx.PruneAccessCodes()
+	if err != nil {
+		return store.AccessCode{}, err
+	}
+	if live >= MaxAccessCodes {
+		return store.AccessCode{}, ErrTooManyAccessCodes
+	}
 	c := store.AccessCode{
 		Code: "ac_" + randomHex(), ClientID: clientID, OrganizationID: org, Role: role,
 		ExpiresAt: tx.Now().Add(AccessCodeTTL),

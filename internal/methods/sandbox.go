@@ -76,6 +76,11 @@ func registerClient(c *httpapi.Call) (any, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if n, err := c.Tx.CountClients(); err != nil {
+		return nil, err
+	} else if n >= MaxClients {
+		return nil, httpapi.BadInput("", fmt.Sprintf("a world holds at most %d clients: reset it (POST /__reset) to start over", MaxClients))
+	}
 	err := c.Tx.InsertClient(store.Client{ID: req.ClientID, Secret: req.ClientSecret, Name: req.Name, RedirectURLs: req.RedirectURLs})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, httpapi.ErrConflict
@@ -120,6 +125,9 @@ func mintAccessCode(c *httpapi.Call) (any, error) {
 		return nil, err
 	}
 	code, err := IssueAccessCode(c.Tx, req.ClientID, role, org)
+	if errors.Is(err, ErrTooManyAccessCodes) {
+		return nil, httpapi.BadInput("", err.Error())
+	}
 	if err != nil {
 		return nil, err
 	}

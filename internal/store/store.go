@@ -82,6 +82,11 @@ type Tx interface {
 	// UseAccessCode marks an unused, unexpired code used and returns it;
 	// ErrNotFound when the code is unknown, used or expired at Now.
 	UseAccessCode(code string) (AccessCode, error)
+	// CountClients counts the world's clients.
+	CountClients() (int, error)
+	// PruneAccessCodes removes the codes used or expired at Now (none can
+	// be exchanged any more) and counts those left.
+	PruneAccessCodes() (int, error)
 
 	Organization(id uuid.UUID) (Organization, error)
 	// Organizations lists the organizations of a role, by name.

@@ -281,6 +281,21 @@ func (t *tx) InsertClient(c store.Client) error {
 	return nil
 }
 
+func (t *tx) CountClients() (int, error) { return len(t.w.clients), nil }
+
+func (t *tx) PruneAccessCodes() (int, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	for code, c := range t.w.codes {
+		if c.UsedAt != nil || !t.now.Before(c.ExpiresAt) {
+			delete(t.w.codes, code)
+			t.undo = append(t.undo, func() { t.w.codes[code] = c })
+		}
+	}
+	return len(t.w.codes), nil
+}
+
 func (t *tx) InsertAccessCode(c store.AccessCode) error {
 	if err := t.writable(); err != nil {
 		return err

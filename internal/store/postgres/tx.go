@@ -173,6 +173,17 @@ func (t *tx) InsertClient(c store.Client) error {
 		c.ID, c.Secret, c.Name, c.RedirectURLs)
 }
 
+func (t *tx) CountClients() (int, error) {
+	return get(t, func(r scanner) (n int, err error) { err = r.Scan(&n); return }, `SELECT count(*) FROM clients WHERE tenant = $1`)
+}
+
+func (t *tx) PruneAccessCodes() (int, error) {
+	if _, err := t.exec(`DELETE FROM access_codes WHERE tenant = $1 AND (used_at IS NOT NULL OR expires_at <= $2)`, t.now); err != nil {
+		return 0, err
+	}
+	return get(t, func(r scanner) (n int, err error) { err = r.Scan(&n); return }, `SELECT count(*) FROM access_codes WHERE tenant = $1`)
+}
+
 func (t *tx) InsertAccessCode(c store.AccessCode) error {
 	return t.insert(`INSERT INTO access_codes (tenant, code, client_id, organization_id, role, expires_at, used_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.Code, c.ClientID, c.OrganizationID, c.Role, c.ExpiresAt, c.UsedAt)

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"NotFound", testNotFound},
 		{"Integrations", testIntegrations},
 		{"ClientsAndAccessCodes", testClientsAndAccessCodes},
+		{"InstallCounts", testInstallCounts},
 		{"Jobs", testJobs},
 		{"JobPages", testJobPages},
 		{"Parts", testParts},
