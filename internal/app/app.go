@@ -268,6 +268,7 @@ func (a *App) handler() (http.Handler, error) {
 			Extensions: []mcpserver.Extension{
 				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
 				mcpserver.Partly(),
+				mcpserver.Partage(),
 				{Name: "documents", Resources: documentResources(docs)},
 			},
 		})
