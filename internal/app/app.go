@@ -269,6 +269,7 @@ func (a *App) handler() (http.Handler, error) {
 				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
 				mcpserver.Partly(),
 				mcpserver.Partage(),
+				mcpserver.ServiceMobility(),
 				{Name: "documents", Resources: documentResources(docs)},
 			},
 		})
