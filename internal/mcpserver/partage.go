@@ -42,7 +42,7 @@ func Partage() Extension {
 				Enum("equipment", anySlice(partage.Equipments)...), Default("equipment", "van"),
 				Range("weight", 1, partage.MaxWeight), Range("pallet_spots", 1, partage.MaxPalletSpots), Range("pallets", 1, partage.MaxPallets),
 				Example("weight", 10000), Example("pallet_spots", 10), Example("pallets", 10),
-				Pattern("origin_postal_code", `^[0-9]{5}$`), Pattern("destination_postal_code", `^[0-9]{5}$`),
+				Pattern("origin_postal_code", zipPattern), Pattern("destination_postal_code", zipPattern),
 				Example("origin_address", map[string]any{"name": "Lakeshore Parts Distribution", "address_one": "2250 W Carroll Ave", "phone": "312-555-0148"}),
 				Example("destination_address", map[string]any{"name": "Capital Region Collision", "address_one": "14 Maple Ave", "address_two": "Bay 3", "phone": "518-555-0100"}),
 				Bound("origin_address/name", 1, partage.MaxTextLength), Bound("origin_address/address_one", 1, partage.MaxTextLength),
@@ -79,6 +79,9 @@ func Partage() Extension {
 		Scenario: partageScenario,
 	}
 }
+
+// zipPattern is a ZIP code as the API takes it: 5 digits, or ZIP+4.
+const zipPattern = `^[0-9]{5}(-[0-9]{4})?$`
 
 func anySlice[T any](xs []T) []any {
 	out := make([]any, len(xs))
@@ -426,7 +429,7 @@ type freightTimingIn struct {
 }
 
 type quoteFreightIn struct {
-	OriginPostalCode      string             `json:"origin_postal_code" jsonschema:"the pickup ZIP (5 digits, contiguous US)"`
+	OriginPostalCode      string             `json:"origin_postal_code" jsonschema:"the pickup ZIP (5 digits or ZIP+4, contiguous US)"`
 	DestinationPostalCode string             `json:"destination_postal_code" jsonschema:"the drop ZIP"`
 	Equipment             string             `json:"equipment,omitempty" jsonschema:"van, flatbed or refrigerated"`
 	Weight                *int64             `json:"weight,omitempty" jsonschema:"pounds; with pallet_spots, a partial truckload is offered too"`

@@ -249,8 +249,13 @@ func orderParts(ctx context.Context, w *World, in orderPartsIn) (orderPartsOut, 
 	switch {
 	case out.Check != nil && !out.Check.OK:
 		out.Next = fmt.Sprintf("the answer breaks the interface in %d places (check.findings): fix the endpoint and order again", out.Check.FindingCount)
+	case ans.Status == sm.StatusFailed:
+		out.Next = "nothing was ordered: each part's PartStatus says why; the seeded catalogue has e.g. 52119-12D90 (bumper cover) and 81170-12N40 (left headlamp)"
 	case len(out.ProcurementIDs) > 0:
 		out.Next = "each PartOrderNum is a Partly procurement awaiting its supplier: confirm_as_supplier with procurement_id " + out.ProcurementIDs[0] + ", then reconcile_invoice"
+		if ans.Status == sm.StatusPartlyOrdered {
+			out.Next = "some parts were not ordered (each part's PartStatus says why); " + out.Next
+		}
 	case in.Command == sm.CommandCheck:
 		out.Next = "priced and checked, nothing ordered: order_parts with Command 1002 to order"
 	default:

@@ -73,6 +73,15 @@ func TestPartsTools(t *testing.T) {
 	if len(toStrings(o["procurement_ids"])) != 0 || o["Orders"].([]any)[0].(map[string]any)["PartOrderNum"] != "" || !strings.Contains(o["next"].(string), "Command 1002") {
 		t.Errorf("order_parts 1001: %v", o)
 	}
+	// Parts nobody sells: nothing ordered, and the output says why.
+	o = c.OK(t, "order_parts", map[string]any{"WorkOrder": "WO-1004", "Parts": []map[string]any{{"ProdNum": "NO-SUCH-PART", "Qty": 1}}})
+	if o["Status"] != sm.StatusFailed || len(toStrings(o["procurement_ids"])) != 0 || !strings.Contains(o["next"].(string), "nothing was ordered") {
+		t.Errorf("order_parts of an unknown part: %v", o)
+	}
+	o = c.OK(t, "order_parts", map[string]any{"WorkOrder": "WO-1005", "Parts": append([]map[string]any{{"ProdNum": "NO-SUCH-PART", "Qty": 1}}, woParts[:1]...)})
+	if o["Status"] != sm.StatusPartlyOrdered || len(toStrings(o["procurement_ids"])) != 1 || !strings.HasPrefix(o["next"].(string), "some parts were not ordered") {
+		t.Errorf("order_parts with an unknown part: %v", o)
+	}
 	c.Fail(t, "order_parts", map[string]any{"WorkOrder": "WO-1003", "Parts": []any{}}, mcpserver.CodeInvalidInput)
 	c.Fail(t, "order_parts", map[string]any{"WorkOrder": "WO-1003", "Parts": woParts, "Command": 1003}, mcpserver.CodeInvalidInput)
 
