@@ -215,7 +215,7 @@ func (a *App) handler() (http.Handler, error) {
 	// itself, which exists once the dashboard is mounted in it.
 	var edge http.Handler
 	a.dash, err = dashboard.New(dashboard.Config{Store: a.store, Modules: modules,
-		Sections: []dashboard.Section{dashboard.Partly()}, Docs: slices.Clone(docs),
+		Sections: []dashboard.Section{dashboard.Partly(), dashboard.Partage(), dashboard.ServiceMobility()}, Docs: slices.Clone(docs),
 		NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken, Flush: a.recorder.Flush,
 		Sandbox: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) })})
 	if err != nil {
@@ -265,6 +265,8 @@ func (a *App) handler() (http.Handler, error) {
 			Extensions: []mcpserver.Extension{
 				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
 				mcpserver.Partly(),
+				mcpserver.Partage(),
+				mcpserver.ServiceMobility(),
 				{Name: "documents", Resources: documentResources(docs)},
 			},
 		})

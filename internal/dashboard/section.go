@@ -23,6 +23,16 @@ type Section interface {
 	Read(ctx context.Context, tx store.Tx) ([]Table, error)
 }
 
+// LogSection is a Section that also shows what its module keeps outside
+// the world's transactions, as the request journal is kept (the
+// ServiceMobility stand-in's contract checks): ReadLog reads it from the
+// store after the transaction, and its tables follow Read's. It must bound
+// what it shows, as Read does.
+type LogSection interface {
+	Section
+	ReadLog(ctx context.Context, st store.Store, tenant string) ([]Table, error)
+}
+
 // Table is a titled table of a section. Rows may carry details (the parts
 // of a job, the attempts of a delivery), shown under the row on demand,
 // and actions, buttons that call a sandbox route.

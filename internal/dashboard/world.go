@@ -199,18 +199,19 @@ type actionView struct {
 func (d *Dashboard) live(ctx context.Context, tenant string, f journalFilter, csrf string) ([]byte, time.Time, error) {
 	var ld liveData
 	var now time.Time
-	var panels []panelView
+	var sections [][]Table
+	var shared []panelView
 	err := d.st.View(ctx, tenant, func(tx store.Tx) error {
 		now = tx.Now()
 		off := tx.ClockOffset()
 		ld.OffsetMS, ld.Offset = off.Milliseconds(), off.String()
-		panels = panels[:0]
+		sections = sections[:0]
 		for _, s := range d.cfg.Sections {
 			tables, err := s.Read(ctx, tx)
 			if err != nil {
 				return fmt.Errorf("dashboard: section %s: %w", s.Title(), err)
 			}
-			panels = append(panels, panel(s.Title(), "", tables))
+			sections = append(sections, tables)
 		}
 		hooks, err := webhooksPanel(tx)
 		if err != nil {
@@ -220,12 +221,24 @@ func (d *Dashboard) live(ctx context.Context, tenant string, f journalFilter, cs
 		if err != nil {
 			return err
 		}
-		panels = append(panels, hooks, panel("Faults", "", []Table{faults}))
+		shared = []panelView{hooks, panel("Faults", "", []Table{faults})}
 		return nil
 	})
 	if err != nil {
 		return nil, now, err
 	}
+	var panels []panelView
+	for i, s := range d.cfg.Sections {
+		if ls, ok := s.(LogSection); ok {
+			tables, err := ls.ReadLog(ctx, d.st, tenant)
+			if err != nil {
+				return nil, now, fmt.Errorf("dashboard: section %s: %w", s.Title(), err)
+			}
+			sections[i] = append(sections[i], tables...)
+		}
+		panels = append(panels, panel(s.Title(), "", sections[i]))
+	}
+	panels = append(panels, shared...)
 	journal, err := d.journalPanel(ctx, tenant, f)
 	if err != nil {
 		return nil, now, err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/seed"
+	sm "github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/sandbox"
 )
 
@@ -182,6 +183,19 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("a record's markup ran: %v", v)
 		}
 
+		// A freight load and a parts order appear too, their markup text.
+		pt := newPT(t, srv.URL, tenant)
+		load := pt.book(pt.create(readmeLane(hostile), nil).Quote.Number, "partial_truckload")
+		waitInPage(t, ctx, "the freight load, booked", `document.querySelector('#live tr#partage-quote-`+load.PLID+` [data-status="booked"]') !== null`)
+		smc := newSMClient(t, srv.URL, tenant)
+		if status, b := smc.call(sm.OpPartsOrderingSubmit, smc.token(), smOrder); status != 200 {
+			t.Fatalf("parts order: %d %s", status, b)
+		}
+		waitInPage(t, ctx, "the parts order's contract check", `document.querySelector('#live tr[id^="check-"] [data-status="ok"]') !== null`)
+		if n := evaluate[int](t, ctx, `document.querySelectorAll('#live script, #live img').length`); n != 0 {
+			t.Fatalf("%d elements came of a freight record's markup", n)
+		}
+
 		// Reset asks first; confirmed, the walk's records are gone.
 		if evaluate[bool](t, ctx, `document.getElementById('reset-yes').checkVisibility()`) {
 			t.Fatal("the reset button shows before reset is asked for")
@@ -198,6 +212,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			"the deliveries":   `document.querySelector('#live tr[id^="delivery-"]') !== null`,
 			"the hostile job":  fmt.Sprintf(`[...document.querySelectorAll('#live td')].some(c => c.textContent === %q)`, hostile),
 			"the demo's parts": `document.getElementById('job-` + seed.DemoJobID.String() + `-details').textContent.includes('3 parts')`,
+			"the freight load": row("partage-quote-" + load.PLID),
 		} {
 			if evaluate[bool](t, ctx, script) {
 				t.Errorf("after the reset the page still shows %s", what)

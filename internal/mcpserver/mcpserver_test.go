@@ -26,9 +26,12 @@ import (
 	"github.com/partifact/mockserver/internal/seed"
 )
 
-// The tools the sandbox's MCP server offers (contract §6: thirteen).
-var wantTools = []string{"add_parts", "advance_clock", "confirm_as_supplier", "get_job", "get_procurement", "get_started",
-	"inspect_webhooks", "open_repair_job", "place_procurement", "prepare_vehicle", "recommend_basket", "reconcile_invoice", "reset_world"}
+// The tools the sandbox's MCP server offers: Partly's and the sandbox's
+// (contract §6: thirteen), then Partage's and ServiceMobility's.
+var wantTools = []string{"add_parts", "advance_clock", "bill_of_lading", "book_freight", "cancel_freight", "confirm_as_supplier",
+	"contract_checks", "get_freight", "get_job", "get_procurement", "get_started", "inspect_webhooks", "open_repair_job",
+	"order_parts", "place_procurement", "prepare_vehicle", "quote_freight", "recommend_basket", "reconcile_invoice", "reset_world",
+	"set_parts_endpoint"}
 
 // post sends a request to the server as an HTTP client would.
 func post(t *testing.T, a *app.App, method, path, tenant string, header http.Header, body any) (int, []byte) {
@@ -88,8 +91,11 @@ func TestToolsAndResources(t *testing.T) {
 			t.Errorf("%s: no output schema or annotations", tool.Name)
 		}
 		// Inputs that name the demo job show it as their example.
-		if p, ok := schema.Properties["job"]; ok && !strings.Contains(string(p), seed.DemoJobExternalID) {
-			t.Errorf("%s: job has no example: %s", tool.Name, p)
+		for prop, example := range map[string]string{"job": seed.DemoJobExternalID, "quote_id": "PLUIYD", "WorkOrder": "WO-1001",
+			"origin_postal_code": "60612", "destination_postal_code": "12186"} {
+			if p, ok := schema.Properties[prop]; ok && !strings.Contains(string(p), example) {
+				t.Errorf("%s: %s has no example: %s", tool.Name, prop, p)
+			}
 		}
 	}
 	slices.Sort(names)

@@ -134,9 +134,12 @@ func implementation() *mcp.Implementation {
 	return &mcp.Implementation{Name: "mockserver", Title: "Partly 2026-01 sandbox (mock)", Version: v}
 }
 
-const instructions = `A mock of the Partly 2026-01 Integrations API (a repair shop orders vehicle parts from suppliers). ` +
+const instructions = `A mock of the Partly 2026-01 Integrations API (a repair shop orders vehicle parts from suppliers), ` +
+	`with the Partage freight API (a parts distributor ships loads) and ServiceMobility parts ordering (a technician's order reaches the back end). ` +
 	`This session works in a world of its own, seeded identically: nothing you do reaches a real service or another session. ` +
 	`Start with get_started; the walk is prepare_vehicle → open_repair_job → add_parts → recommend_basket → place_procurement → confirm_as_supplier → reconcile_invoice. ` +
+	`Freight: quote_freight → book_freight → bill_of_lading → advance_clock → get_freight (delivered, invoiced). ` +
+	`Parts ordering: order_parts (its PartOrderNums are procurements for confirm_as_supplier); set_parts_endpoint points it at your endpoint, contract_checks judges its answers. ` +
 	`Errors are {code, message, retryable}; the message names the next step.`
 
 // build makes the MCP server of one session, bound to its world.

@@ -270,6 +270,26 @@ var errorSchema = func() *jsonschema.Schema {
 	return s
 }()
 
+// ErrorFamily reads the error answers of one API, whose shape is its own
+// ({"errors":["…"]} for Partage, {"Status":"2001","StatusMsg":"…"} for
+// ServiceMobility), as a tool's error shows them. A module's tools pass
+// theirs with each Request; without one the Partly and sandbox shapes are
+// read (WireError.Code, WireError.Problems).
+type ErrorFamily func(status int, body []byte) ErrorReading
+
+// ErrorReading is what an error answer says.
+type ErrorReading struct {
+	// Code is the error's variant, as ToolError.Code.
+	Code string
+	// Said is the API's own words, put before the hint in the message
+	// ("" when the hint says it all).
+	Said string
+	// Problems locate what is wrong in the request.
+	Problems []Problem
+	// Retryable: the same call may succeed later (a server failure).
+	Retryable bool
+}
+
 // Hints name the next step for each error code a tool can meet: the
 // message of its ToolError. Codes without a hint get a generic one.
 type Hints map[string]string
@@ -284,17 +304,20 @@ func (h Hints) explain(err error) *ToolError {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &ToolError{Code: CodeCanceled, Message: "the call was canceled before it finished; call again", Retryable: true}
 	case errors.As(err, &we):
-		code := we.Code()
-		msg := h[code]
+		rd := we.read()
+		msg := h[rd.Code]
 		if msg == "" {
-			msg = genericHint(code, we.Status)
+			msg = genericHint(rd.Code, we.Status)
+		}
+		if rd.Said != "" {
+			msg = cut(rd.Said, 1000) + " Next: " + msg
 		}
 		method := we.Method
 		if method == "" {
 			method = http.MethodPost
 		}
-		return &ToolError{Code: code, Message: msg, Retryable: we.Status >= 500 || we.Status == http.StatusTooManyRequests,
-			Problems: we.Problems(), Wire: &WireAnswer{Request: method + " " + we.Path, Status: we.Status, Body: cut(string(we.Body), MaxWireBody)}}
+		return &ToolError{Code: rd.Code, Message: msg, Retryable: rd.Retryable,
+			Problems: rd.Problems[:min(len(rd.Problems), MaxProblems)], Wire: &WireAnswer{Request: method + " " + we.Path, Status: we.Status, Body: cut(string(we.Body), MaxWireBody)}}
 	default:
 		return &ToolError{Code: CodeInternal, Message: "the server failed: " + cut(err.Error(), 300), Retryable: true}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/partifact/mockserver/internal/httpapi"
@@ -34,6 +35,9 @@ type Request struct {
 	Header http.Header
 	// Body is sent as JSON; nil sends none (a POST then reads as {}).
 	Body any
+	// Errors reads the API's error answers; nil reads the Partly and
+	// sandbox shapes.
+	Errors ErrorFamily
 }
 
 // Answer is what the server answered.
@@ -73,6 +77,11 @@ func (w *World) Do(ctx context.Context, r Request) (Answer, error) {
 		return Answer{}, fmt.Errorf("mcpserver: %s: %w", r.Path, err)
 	}
 	req.RemoteAddr = "127.0.0.1:0"
+	// Answers that spell URLs (a freight quote's url) name the server as
+	// a client reaches it, not the in-process host.
+	if u, err := url.Parse(w.BaseURL()); err == nil && u.Host != "" {
+		req.Host = u.Host
+	}
 	for k, vs := range r.Header {
 		for _, v := range vs {
 			req.Header.Add(k, v)
@@ -103,7 +112,7 @@ func (w *World) Call(ctx context.Context, r Request, out any) error {
 		return err
 	}
 	if a.Status < 200 || a.Status > 299 {
-		return &WireError{Method: r.Method, Path: r.Path, Status: a.Status, Body: a.Body}
+		return &WireError{Method: r.Method, Path: r.Path, Status: a.Status, Body: a.Body, Errors: r.Errors}
 	}
 	if out == nil {
 		return nil
@@ -123,7 +132,12 @@ func (w *World) View(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // BaseURL is where the server listens, as a URL reachable from this
 // machine ("http://127.0.0.1:8080").
-func (w *World) BaseURL() string { return w.base() }
+func (w *World) BaseURL() string {
+	if w.base == nil {
+		return ""
+	}
+	return w.base()
+}
 
 // TenantHeader is the header an HTTP client sends to work in this world,
 // or "" for the shared world.
@@ -170,6 +184,8 @@ type WireError struct {
 	Path   string
 	Status int
 	Body   []byte
+	// Errors reads Body; nil reads it with Code and Problems.
+	Errors ErrorFamily
 }
 
 func (e *WireError) Error() string {
@@ -209,6 +225,15 @@ func (e *WireError) Problems() []Problem {
 		return nil
 	}
 	return b.Errors[:min(len(b.Errors), MaxProblems)]
+}
+
+// read is what the answer says, in the API's error family.
+func (e *WireError) read() ErrorReading {
+	if e.Errors != nil {
+		return e.Errors(e.Status, e.Body)
+	}
+	return ErrorReading{Code: e.Code(), Problems: e.Problems(),
+		Retryable: e.Status >= 500 || e.Status == http.StatusTooManyRequests}
 }
 
 // Operation names the call: the path, less the query.
