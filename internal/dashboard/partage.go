@@ -2,16 +2,13 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/partage"
-	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/store"
 )
 
@@ -49,11 +46,11 @@ func freightQuotes(tx store.Tx) (Table, error) {
 	t := Table{Title: "Quotes and loads", Empty: "No quotes: POST /partage/api/quotes prices a lane.",
 		Note:    "As GET /partage/api/quotes/:id shows each to its company on the world's clock; totals in whole US dollars.",
 		Columns: []string{"Number", "PL ID", "Company", "Lane", "Equipment", "Options", "Status", "Carrier", "Booked total", "Created"}}
-	quotes, count, err := newestQuotes(tx, MaxFreightQuotes)
+	quotes, count, err := tx.PartageQuotes(MaxFreightQuotes)
 	if err != nil {
 		return t, err
 	}
-	t.More = int(count) - len(quotes)
+	t.More = count - len(quotes)
 	names := map[uuid.UUID]string{}
 	company := func(id uuid.UUID) (store.PartageCompany, error) {
 		c, err := tx.PartageCompany(id)
@@ -202,7 +199,7 @@ func usd(n int64) string {
 func freightCompanies(tx store.Tx) (Table, error) {
 	t := Table{Title: "Companies", Note: "The families of the API tokens, with their credit: utilization is the open booked total on it.",
 		Columns: []string{"Company", "External id", "Parent", "Credit limit", "Credit in use", "Same credit"}}
-	for _, fam := range freightFamilies() {
+	for _, fam := range partage.Families() {
 		parent, err := tx.PartageCompany(fam)
 		if err != nil {
 			return t, err
@@ -232,72 +229,4 @@ func freightCompanies(tx store.Tx) (Table, error) {
 		}
 	}
 	return t, nil
-}
-
-// freightFamilies are the top-level Partage companies, whose families hold
-// every quote: the seed's, since the API makes sub-companies only.
-var freightFamilies = sync.OnceValue(func() []uuid.UUID {
-	var ids []uuid.UUID
-	for _, c := range seed.New().PartageCompanies {
-		if c.ParentID == nil {
-			ids = append(ids, c.ID)
-		}
-	}
-	return ids
-})
-
-// newestQuotes are the world's newest limit quotes, newest first, and how
-// many it holds. The store lists no quotes, but a quote's pl_id is minted
-// from its rank in the world (partage.PLID) and ranks run from 1 without a
-// gap (a failed creation takes its rank back), so the count is found by a
-// search of pl_id look-ups (a few dozen) and the newest are read by rank.
-func newestQuotes(tx store.Tx, limit int) ([]store.PartageQuote, int64, error) {
-	find := func(n int64) (store.PartageQuote, bool, error) {
-		for _, fam := range freightFamilies() {
-			q, err := tx.PartageQuoteByPLID(fam, partage.PLID(n))
-			switch {
-			case err == nil:
-				return q, true, nil
-			case !errors.Is(err, store.ErrNotFound):
-				return q, false, err
-			}
-		}
-		return store.PartageQuote{}, false, nil
-	}
-	// lo holds a quote (0: none needed), hi none.
-	lo, hi := int64(0), int64(1)
-	for hi <= partage.MaxQuotes {
-		_, ok, err := find(hi)
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	hi = min(hi, partage.MaxQuotes+1)
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		_, ok, err := find(mid)
-		if err != nil {
-			return nil, 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	var out []store.PartageQuote
-	for n := lo; n >= 1 && len(out) < limit; n-- {
-		q, ok, err := find(n)
-		if err != nil {
-			return nil, 0, err
-		}
-		if ok {
-			out = append(out, q)
-		}
-	}
-	return out, lo, nil
 }

@@ -3,16 +3,11 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
-
-	"github.com/google/uuid"
 
 	"github.com/partifact/mockserver/internal/partage"
 	"github.com/partifact/mockserver/internal/seed"
@@ -652,11 +647,11 @@ func partageScenario(ctx context.Context, w *World) (any, error) {
 	}
 	out := struct {
 		Quotes     []freightOut  `json:"quotes"`
-		QuoteCount int64         `json:"quote_count"`
+		QuoteCount int           `json:"quote_count"`
 		Companies  []companyItem `json:"companies"`
 	}{Quotes: []freightOut{}, Companies: []companyItem{}}
 	err := w.View(ctx, func(tx store.Tx) error {
-		for _, fam := range freightFamilies() {
+		for _, fam := range partage.Families() {
 			parent, err := tx.PartageCompany(fam)
 			if err != nil {
 				return err
@@ -676,7 +671,7 @@ func partageScenario(ctx context.Context, w *World) (any, error) {
 				out.Companies = append(out.Companies, it)
 			}
 		}
-		quotes, n, err := newestQuotes(tx, MaxListItems)
+		quotes, n, err := tx.PartageQuotes(MaxListItems)
 		if err != nil {
 			return err
 		}
@@ -705,72 +700,4 @@ func partageScenario(ctx context.Context, w *World) (any, error) {
 		return nil
 	})
 	return out, err
-}
-
-// freightFamilies are the top-level Partage companies, whose families hold
-// every quote: the seed's, since the API makes sub-companies only.
-var freightFamilies = sync.OnceValue(func() []uuid.UUID {
-	var ids []uuid.UUID
-	for _, c := range seed.New().PartageCompanies {
-		if c.ParentID == nil {
-			ids = append(ids, c.ID)
-		}
-	}
-	return ids
-})
-
-// newestQuotes are the world's newest limit quotes, newest first, and how
-// many it holds. The store lists no quotes, but a quote's pl_id is minted
-// from its rank in the world (partage.PLID) and ranks run from 1 without a
-// gap (a failed creation takes its rank back), so the count is found by a
-// search of pl_id look-ups (a few dozen) and the newest are read by rank.
-func newestQuotes(tx store.Tx, limit int) ([]store.PartageQuote, int64, error) {
-	find := func(n int64) (store.PartageQuote, bool, error) {
-		for _, fam := range freightFamilies() {
-			q, err := tx.PartageQuoteByPLID(fam, partage.PLID(n))
-			switch {
-			case err == nil:
-				return q, true, nil
-			case !errors.Is(err, store.ErrNotFound):
-				return q, false, err
-			}
-		}
-		return store.PartageQuote{}, false, nil
-	}
-	// lo holds a quote (0: none needed), hi none.
-	lo, hi := int64(0), int64(1)
-	for hi <= partage.MaxQuotes {
-		_, ok, err := find(hi)
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	hi = min(hi, partage.MaxQuotes+1)
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		_, ok, err := find(mid)
-		if err != nil {
-			return nil, 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	var out []store.PartageQuote
-	for n := lo; n >= 1 && len(out) < limit; n-- {
-		q, ok, err := find(n)
-		if err != nil {
-			return nil, 0, err
-		}
-		if ok {
-			out = append(out, q)
-		}
-	}
-	return slices.Clip(out), lo, nil
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/google/uuid"
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/store"
 )
@@ -171,3 +173,16 @@ func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
 	return at > 0 && at == strings.LastIndexByte(s, '@') && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }
+
+// Families are the ids of the top-level companies, whose families hold
+// every quote and sub-company: the seed's, since the API makes
+// sub-companies only.
+var Families = sync.OnceValue(func() []uuid.UUID {
+	var ids []uuid.UUID
+	for _, c := range seed.New().PartageCompanies {
+		if c.ParentID == nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+})

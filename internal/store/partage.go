@@ -46,6 +46,10 @@ type PartageTx interface {
 	// Update they lock the record.
 	PartageQuoteByNumber(familyID uuid.UUID, number string) (PartageQuote, error)
 	PartageQuoteByPLID(familyID uuid.UUID, plID string) (PartageQuote, error)
+	// PartageQuotes lists up to limit of the world's quotes, of every
+	// family, newest (highest Seq) first, and counts them all (the
+	// dashboard and the MCP scenario show them).
+	PartageQuotes(limit int) ([]PartageQuote, int, error)
 	// InsertPartageQuote returns ErrConflict when the id, the pl_id or the
 	// number within the family is taken.
 	InsertPartageQuote(PartageQuote) error

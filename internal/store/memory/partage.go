@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/google/uuid"
@@ -152,6 +153,19 @@ func (t *tx) PartageQuoteByNumber(family uuid.UUID, number string) (store.Partag
 
 func (t *tx) PartageQuoteByPLID(family uuid.UUID, plID string) (store.PartageQuote, error) {
 	return t.partageQuote(t.w.partage.byPLID[plID], family)
+}
+
+func (t *tx) PartageQuotes(limit int) ([]store.PartageQuote, int, error) {
+	all := make([]store.PartageQuote, 0, len(t.w.partage.quotes))
+	for _, q := range t.w.partage.quotes {
+		all = append(all, q)
+	}
+	slices.SortFunc(all, func(a, b store.PartageQuote) int { return cmp.Compare(b.Seq, a.Seq) })
+	out := make([]store.PartageQuote, 0, min(limit, len(all)))
+	for _, q := range all[:min(max(limit, 0), len(all))] {
+		out = append(out, cloneQuote(q))
+	}
+	return out, len(all), nil
 }
 
 func (t *tx) partageQuote(id, family uuid.UUID) (store.PartageQuote, error) {

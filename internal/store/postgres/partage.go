@@ -112,6 +112,16 @@ func (t *tx) PartageQuoteByPLID(family uuid.UUID, plID string) (store.PartageQuo
 		WHERE tenant = $1 AND family_id = $2 AND pl_id = $3`+t.forUpdate(), family, plID)
 }
 
+func (t *tx) PartageQuotes(limit int) ([]store.PartageQuote, int, error) {
+	n, err := get(t, func(r scanner) (n int, err error) { err = r.Scan(&n); return }, `SELECT count(*) FROM partage_quotes WHERE tenant = $1`)
+	if err != nil || limit <= 0 {
+		return nil, n, err
+	}
+	qs, err := list(t, scanPartageQuote, `SELECT `+partageQuoteCols+` FROM partage_quotes WHERE tenant = $1
+		ORDER BY seq DESC LIMIT $2`, limit)
+	return qs, n, err
+}
+
 func (t *tx) InsertPartageQuote(q store.PartageQuote) error {
 	return t.insert(`INSERT INTO partage_quotes (tenant, `+partageQuoteCols+`) VALUES ($1, $2, $3, $4, $5, $6,
 		$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,

@@ -403,18 +403,20 @@ func (t *tx) begin() (lastUsed time.Time, err error) {
 	return lastUsed, nil
 }
 
-// rollback ends the transaction and returns the connection.
-// call runs fn; if it panics, the transaction is rolled back and its
-// connection released before the panic goes on, so the tenant's lock is
-// freed and the pool keeps its connection count.
+// call runs fn; if fn does not return (a panic, or runtime.Goexit as a
+// failed test's t.Fatal), the transaction is rolled back and its
+// connection released on the way out, so the tenant's lock is freed and
+// the pool keeps its connection count (Close waits for every connection).
 func (t *tx) call(conn *pgxpool.Conn, fn func(store.Tx) error) error {
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		if !returned {
 			t.rollback(conn)
-			panic(p)
 		}
 	}()
-	return fn(t)
+	err := fn(t)
+	returned = true
+	return err
 }
 
 // rollback ends the transaction and releases its connection, also when

@@ -24,6 +24,7 @@ var partageTests = []struct {
 	{"PartageCompanies", testPartageCompanies},
 	{"PartageCounters", testPartageCounters},
 	{"PartageQuotes", testPartageQuotes},
+	{"PartageQuoteList", testPartageQuoteList},
 	{"PartageRollback", testPartageRollback},
 	{"PartageTenantIsolation", testPartageTenantIsolation},
 	{"PartageReset", testPartageReset},
@@ -258,6 +259,62 @@ func testPartageQuotes(t *testing.T, s store.Store) {
 		wrongFamily := want
 		wrongFamily.FamilyID = seed.PartageGulfCoastID
 		wantErr(t, tx.UpdatePartageQuote(wrongFamily), store.ErrNotFound)
+		return nil
+	})
+}
+
+// testPartageQuoteList: the world's quotes of every family, newest first,
+// cut at the limit and counted in full.
+func testPartageQuoteList(t *testing.T, s store.Store) {
+	view(t, s, "partage-quote-list", func(tx store.Tx) error {
+		qs, n, err := tx.PartageQuotes(10)
+		if err != nil {
+			return err
+		}
+		equal(t, "none", len(qs), 0)
+		equal(t, "none counted", n, 0)
+		return nil
+	})
+	// Inserted out of rank order, across two families.
+	a := bareQuote(seed.PartageLakeshoreID, seed.PartageLakeshoreID, 2)
+	b := newPartageQuote(seed.PartageGulfCoastID, seed.PartageGulfCoastID, 3)
+	b.Notes = []store.PartageNote{} // as a store gives it back
+	c := bareQuote(seed.PartageLakeshoreID, seed.PartageBadgerID, 1)
+	update(t, s, "partage-quote-list", func(tx store.Tx) error {
+		for _, q := range []store.PartageQuote{a, b, c} {
+			if err := tx.InsertPartageQuote(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, "partage-quote-list", func(tx store.Tx) error {
+		qs, n, err := tx.PartageQuotes(10)
+		if err != nil {
+			return err
+		}
+		equal(t, "all, newest first", qs, []store.PartageQuote{b, a, c})
+		equal(t, "count", n, 3)
+		qs, n, err = tx.PartageQuotes(2)
+		if err != nil {
+			return err
+		}
+		equal(t, "cut", qs, []store.PartageQuote{b, a})
+		equal(t, "counted past the cut", n, 3)
+		qs, n, err = tx.PartageQuotes(0)
+		if err != nil {
+			return err
+		}
+		equal(t, "counted only", len(qs), 0)
+		equal(t, "count without rows", n, 3)
+		return nil
+	})
+	view(t, s, "partage-quote-list-other", func(tx store.Tx) error {
+		_, n, err := tx.PartageQuotes(10)
+		if err != nil {
+			return err
+		}
+		equal(t, "another world's", n, 0)
 		return nil
 	})
 }
