@@ -333,39 +333,22 @@ func writeHTML(w http.ResponseWriter, status int, b []byte) {
 
 // ---- worlds and CSRF ----
 
-// single is the one value of a parameter: absent is "", repeated is an
-// error (two tenants are ambiguous, not a choice).
+// single is the one value of a page's parameter (httpapi.OneValue).
 func single(v url.Values, name string) (string, error) {
-	switch vs := v[name]; len(vs) {
-	case 0:
-		return "", nil
-	case 1:
-		return vs[0], nil
+	s, err := httpapi.OneValue(v, name)
+	if err != nil {
+		return "", badPage("%s", err)
 	}
-	return "", badPage("%s is given more than once.", name)
+	return s, nil
 }
 
-// pageTenant is the world of a page: the tenant parameter (a browser
-// cannot set headers) or else the tenant header. A parameter naming
-// another world than the header is refused rather than guessed.
+// pageTenant is the world of the page (httpapi.PageTenant).
 func pageTenant(r *http.Request, v url.Values) (string, error) {
-	name, err := single(v, "tenant")
+	t, err := httpapi.PageTenant(r, v)
 	if err != nil {
-		return "", err
+		return "", badPage("%s", err)
 	}
-	if ref := httpapi.TenantError(r); ref != nil {
-		return "", badPage("The tenant header is refused: %s.", ref.Message)
-	}
-	if name == "" {
-		return httpapi.Tenant(r), nil
-	}
-	if !httpapi.TenantPattern.MatchString(name) {
-		return "", badPage("A world's name is 1 to 64 characters of a-z, 0-9, _ and -.")
-	}
-	if h := httpapi.Tenant(r); h != store.SharedTenant && h != name {
-		return "", badPage("The tenant parameter and the tenant header name different worlds.")
-	}
-	return name, nil
+	return t, nil
 }
 
 // worldName is how a page names a world.

@@ -82,36 +82,22 @@ func badGrant(format string, args ...any) *pageError {
 	return &pageError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-// single is the one value of a parameter: absent is "", repeated is an error
-// (two client_ids or two states are ambiguous, not a choice).
+// single is the one value of a page's parameter (httpapi.OneValue).
 func single(v url.Values, name string) (string, error) {
-	switch vs := v[name]; len(vs) {
-	case 0:
-		return "", nil
-	case 1:
-		return vs[0], nil
+	s, err := httpapi.OneValue(v, name)
+	if err != nil {
+		return "", badGrant("%s", err)
 	}
-	return "", badGrant("%s is given more than once.", name)
+	return s, nil
 }
 
-// pageTenant is the world of the page: the tenant parameter (a browser
-// cannot set headers) or else the tenant header. A parameter naming another
-// world than the header is refused rather than guessed.
+// pageTenant is the world of the page (httpapi.PageTenant).
 func pageTenant(r *http.Request, v url.Values) (string, error) {
-	name, err := single(v, "tenant")
+	t, err := httpapi.PageTenant(r, v)
 	if err != nil {
-		return "", err
+		return "", badGrant("%s", err)
 	}
-	if name == "" {
-		return httpapi.Tenant(r), nil
-	}
-	if !httpapi.TenantPattern.MatchString(name) {
-		return "", badGrant("tenant must be 1 to 64 characters of a-z, 0-9, _ and -.")
-	}
-	if h := httpapi.Tenant(r); h != store.SharedTenant && h != name {
-		return "", badGrant("The tenant parameter and the tenant header name different worlds.")
-	}
-	return name, nil
+	return t, nil
 }
 
 // checkGrant validates an authorization request, from the query of the page

@@ -351,7 +351,8 @@ func TestAuthorizePage(t *testing.T) {
 		{"ErrScopesUnknown", with(func(q url.Values) { q.Set("scopes", `["admin"]`) }), nil, 400, "scopes must be exactly"},
 		{"ErrScopesNotStrings", with(func(q url.Values) { q.Set("scopes", `[1]`) }), nil, 400, "scopes must be exactly"},
 		{"ErrScopesObject", with(func(q url.Values) { q.Set("scopes", `{"repairer":true}`) }), nil, 400, "scopes must be exactly"},
-		{"ErrBadTenant", validQuery("Not_A_Tenant!"), nil, 400, "tenant must be"},
+		{"ErrBadTenant", validQuery("Not_A_Tenant!"), nil, 400, "name is 1 to 64 characters"},
+		{"ErrBadTenantHeader", validQuery(""), http.Header{"X-Mock-Tenant": {"Not A Tenant"}}, 400, "tenant header is refused"},
 		{"ErrTenantsDisagree", validQuery("page-world"), http.Header{"X-Mock-Tenant": {"other-world"}}, 400, "different worlds"},
 	}
 	for _, tt := range tests {
@@ -434,7 +435,7 @@ func TestAuthorizeDecide(t *testing.T) {
 		}, nil, 400, "more than once"},
 		{"ErrDecisionMissing", func(f url.Values, c *http.Cookie) *http.Cookie { f.Del("decision"); return c }, nil, 400, "decision must be approve or deny"},
 		{"ErrDecisionUnknown", func(f url.Values, c *http.Cookie) *http.Cookie { f.Set("decision", "maybe"); return c }, nil, 400, "decision must be approve or deny"},
-		{"ErrBadTenant", func(f url.Values, c *http.Cookie) *http.Cookie { f.Set("tenant", "Bad Tenant"); return c }, nil, 400, "tenant must be"},
+		{"ErrBadTenant", func(f url.Values, c *http.Cookie) *http.Cookie { f.Set("tenant", "Bad Tenant"); return c }, nil, 400, "name is 1 to 64 characters"},
 		{"ErrTenantsDisagree", nil, http.Header{"X-Mock-Tenant": {"other-world"}}, 400, "different worlds"},
 		{"ErrFormTooLarge", func(f url.Values, c *http.Cookie) *http.Cookie {
 			f.Set("padding", strings.Repeat("p", 70<<10))
