@@ -130,19 +130,8 @@ func external(job string) map[string]any { return map[string]any{"external": job
 
 // ---- projections ----
 
-type vehicle struct {
-	VIN       *string `json:"vin"`
-	Plate     *string `json:"plate"`
-	Make      *string `json:"make"`
-	Model     *string `json:"model"`
-	Year      *int    `json:"year"`
-	BodyStyle *string `json:"body_style"`
-	Colour    *string `json:"colour"`
-}
-
-func vehicleOf(v methods.VehicleV1) vehicle {
-	return vehicle{VIN: v.VIN, Plate: v.Plate, Make: v.Make, Model: v.Model, Year: v.Year, BodyStyle: v.BodyStyle, Colour: v.Colour}
-}
+// vehicle is the wire's vehicle, which the tools show as it is.
+type vehicle methods.VehicleV1
 
 // summary says a vehicle in a few words: "2019 Toyota Corolla (NKR419)".
 func (v *vehicle) summary() string {
@@ -188,7 +177,7 @@ func jobOf(j methods.JobV1) jobOut {
 	}
 	var v *vehicle
 	if j.Vehicle != nil {
-		vv := vehicleOf(*j.Vehicle)
+		vv := vehicle(*j.Vehicle)
 		v = &vv
 	}
 	out.Vehicle = v.summary()
@@ -357,7 +346,7 @@ func prepareVehicle(ctx context.Context, w *World, in prepareIn) (prepareOut, er
 	if err := repairer(ctx, w, "tier1.prepare", map[string]any{"identifier": id}, &r); err != nil {
 		return prepareOut{}, err
 	}
-	v := vehicleOf(r.Vehicle)
+	v := vehicle(r.Vehicle)
 	return prepareOut{Vehicle: v, Summary: v.summary(),
 		Next: "open_repair_job with your job reference (the demo's is " + seed.DemoJobExternalID + ") and this vehicle"}, nil
 }
