@@ -373,14 +373,15 @@ func (r *Recorder) flushTenant(ctx context.Context, tenant string, timed bool) e
 	return err
 }
 
+// write redacts the batch's bodies in place (the flush owns the batch; a
+// failed write puts it back redacted, and redacting again changes nothing)
+// and writes it.
 func (r *Recorder) write(ctx context.Context, tenant string, b batch) error {
-	entries := make([]store.JournalEntry, len(b.entries))
-	for i, e := range b.entries {
-		e.RequestBody = Redact(e.RequestBody)
-		e.ResponseBody = Redact(e.ResponseBody)
-		entries[i] = e
+	for i := range b.entries {
+		e := &b.entries[i]
+		e.RequestBody, e.ResponseBody = Redact(e.RequestBody), Redact(e.ResponseBody)
 	}
-	return r.st.Record(ctx, tenant, store.Recording{Journal: entries, Keep: r.keep, Coverage: b.counts})
+	return r.st.Record(ctx, tenant, store.Recording{Journal: b.entries, Keep: r.keep, Coverage: b.counts})
 }
 
 func cut(b []byte) []byte {

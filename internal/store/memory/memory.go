@@ -160,7 +160,8 @@ type world struct {
 	// sinkAccepted counts the records in sink accepting each message id.
 	sinkAccepted map[string]int
 	faults       []store.Fault
-	journal      []store.JournalEntry // oldest first
+	journal      []store.JournalEntry // oldest first; see kept
+	journalKeep  int                  // the last Recording's Keep
 	coverage     map[string]int
 
 	mobility store.MobilityConfig
