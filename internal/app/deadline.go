@@ -26,7 +26,7 @@ func writeDeadline(next http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		dw := &deadlineWriter{ResponseWriter: w, d: d, since: now}
-		_ = http.NewResponseController(w).SetWriteDeadline(now.Add(d))
+		_ = setWriteDeadline(w, now.Add(d))
 		next.ServeHTTP(dw, r)
 	})
 }
@@ -46,7 +46,7 @@ func (w *deadlineWriter) arm() {
 	if !w.armed {
 		w.armed = true
 		if now := time.Now(); now.Sub(w.since) > rearmAfter {
-			_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(now.Add(w.d))
+			_ = setWriteDeadline(w.ResponseWriter, now.Add(w.d))
 		}
 	}
 }
@@ -66,7 +66,17 @@ func (w *deadlineWriter) Write(b []byte) (int, error) {
 // SetWriteDeadline is the handler taking the deadline over (zero: none).
 func (w *deadlineWriter) SetWriteDeadline(t time.Time) error {
 	w.armed = true
-	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
+	return setWriteDeadline(w.ResponseWriter, t)
+}
+
+// setWriteDeadline is http.ResponseController's SetWriteDeadline, without
+// making a controller when w has the method itself (net/http's own writer
+// does).
+func setWriteDeadline(w http.ResponseWriter, t time.Time) error {
+	if d, ok := w.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		return d.SetWriteDeadline(t)
+	}
+	return http.NewResponseController(w).SetWriteDeadline(t)
 }
 
 // Unwrap lets http.ResponseController reach the connection (Flush, the

@@ -98,17 +98,41 @@ type okV1 struct {
 
 // Observer journals every wire call and counts it for coverage, with the
 // webhook events it wrote; of sandbox routes, only the events count.
-func (c *Controls) Observer() httpapi.Observer { return observer{c.rec} }
+func (c *Controls) Observer() httpapi.Observer {
+	return &observer{rec: c.rec, variants: map[[2]string]string{}}
+}
 
-type observer struct{ rec *recorder.Recorder }
+type observer struct {
+	rec *recorder.Recorder
+	// variants holds the coverage key of each operation's answers, made
+	// once: a route's variants are the few its family names, so the map
+	// stays small (unknown routes are never counted).
+	mu       sync.RWMutex
+	variants map[[2]string]string
+}
 
-func (o observer) Observe(out *httpapi.Outcome) {
+// variantKey is recorder.VariantKey(key, variant), kept.
+func (o *observer) variantKey(key, variant string) string {
+	o.mu.RLock()
+	k, ok := o.variants[[2]string{key, variant}]
+	o.mu.RUnlock()
+	if !ok {
+		k = recorder.VariantKey(key, variant)
+		o.mu.Lock()
+		o.variants[[2]string{key, variant}] = k
+		o.mu.Unlock()
+	}
+	return k
+}
+
+func (o *observer) Observe(out *httpapi.Outcome) {
 	if out.NoWorld {
 		return // a refused tenant name: there is no world to record in
 	}
-	keys := make([]string, 0, 1+len(out.Written.Events))
+	var buf [4]string
+	keys := buf[:0]
 	if out.API != "" && out.Op != "" {
-		keys = append(keys, recorder.VariantKey(httpapi.Key(out.API, out.Op), out.Variant))
+		keys = append(keys, o.variantKey(out.Key, out.Variant))
 	}
 	for _, typ := range out.Written.Events {
 		keys = append(keys, recorder.EventKey(typ))
@@ -118,7 +142,7 @@ func (o observer) Observe(out *httpapi.Outcome) {
 		return // the sandbox's own calls are not journaled
 	}
 	o.rec.Journal(out.Tenant, store.JournalEntry{
-		ID: uuid.New(), Time: out.Start, RequestID: out.RequestID, Method: httpapi.Key(out.API, out.Name),
+		ID: uuid.New(), Time: out.Start, RequestID: out.RequestID, Method: out.Key,
 		Status: out.Status, Latency: out.Latency, IntegrationID: out.IntegrationID,
 		RequestBody: out.Request, ResponseBody: out.Body, Note: out.Note,
 	})

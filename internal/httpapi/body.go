@@ -34,10 +34,20 @@ const (
 // ReadBody checks the content type (JSON, or none) and reads at most
 // MaxBody bytes.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// The usual spelling needs no parsing.
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			return nil, refuse(UnsupportedMedia, http.StatusUnsupportedMediaType, "/headers/content-type", "the body must be application/json")
 		}
+	}
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		// net/http reads a body of a declared length no further: read it
+		// into a slice of that size at once.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, refuse(Malformed, http.StatusBadRequest, "", "the body could not be read")
+		}
+		return body, nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {

@@ -32,8 +32,9 @@ type Outcome struct {
 	API string // the module's name; "" for sandbox routes
 	Op  string // the operation; "" when no route matched
 	// Name is what the journal calls the call: the operation, or the path
-	// below the prefix when no route matched.
+	// below the prefix when no route matched; Key is Key(API, Name).
 	Name      string
+	Key       string
 	Tenant    string
 	RequestID string
 	Start     time.Time
@@ -105,7 +106,11 @@ type pipeline struct {
 // handler serves rt. unknown routes (rt.Route nil) answer UnknownRoute in
 // their group's shape, observed like any other call.
 func (p *pipeline) handler(rt *route) http.HandlerFunc {
+	labeled := rt.Route != nil && rt.refused == nil
 	return func(w http.ResponseWriter, r *http.Request) {
+		if st := stateOf(r); st != nil && labeled {
+			st.api, st.op, st.labeled = rt.g.api, rt.Op, true
+		}
 		o := p.run(rt, w, r)
 		for _, obs := range p.observers {
 			obs.Observe(o)
@@ -126,10 +131,14 @@ func (p *pipeline) handler(rt *route) http.HandlerFunc {
 
 // run takes a call from the request to its outcome.
 func (p *pipeline) run(rt *route, w http.ResponseWriter, r *http.Request) (o *Outcome) {
-	o = &Outcome{API: rt.g.api, Op: rt.op(), Name: rt.op(), Tenant: Tenant(r), Start: time.Now(),
-		RequestID: w.Header().Get("X-Request-Id")}
+	o = &Outcome{API: rt.g.api, Op: rt.op(), Name: rt.op(), Tenant: store.SharedTenant, Start: time.Now()}
+	if st := stateOf(r); st != nil {
+		o.Tenant, o.RequestID = st.tenant, st.id
+	}
+	o.Key = rt.key
 	if rt.Route == nil {
 		o.Name = r.URL.Path[min(len(rt.g.prefix), len(r.URL.Path)):]
+		o.Key = Key(o.API, o.Name)
 	}
 	if rt.g.caller != nil {
 		o.IntegrationID = rt.g.caller(r)
@@ -276,7 +285,7 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 			o.Written.Add(w)
 		}
 		var hit faultHit
-		if !errors.As(err, &hit) {
+		if err == nil || !errors.As(err, &hit) {
 			return resp, err
 		}
 		if answered, ferr := p.inject(r, o.Tenant, hit.f); answered {
@@ -298,9 +307,9 @@ func pickFault(tx store.Tx, key string) (*store.Fault, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range faults {
-		if f.Probability >= 1 || rand.Float64() < f.Probability {
-			return &f, nil
+	for i := range faults {
+		if f := &faults[i]; f.Probability >= 1 || rand.Float64() < f.Probability {
+			return f, nil
 		}
 	}
 	return nil, nil

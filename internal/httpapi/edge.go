@@ -72,7 +72,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	e := &edge{r: chi.NewRouter(), p: &pipeline{st: cfg.Store, observers: cfg.Observers},
 		labels: map[string][2]string{}, routes: map[string]*route{}, fallback: cfg.Fallback}
-	e.r.Use(requestID(cfg.Logger), tenant, observe(cfg.Metrics, e.labels), recoverer(e.familyOf), sandboxGuard(cfg.SandboxToken))
+	e.r.Use(begin(cfg.Logger, cfg.SandboxToken), observe(cfg.Metrics, e.labels), recoverer(e.familyOf))
 
 	build := version.Get()
 	e.r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/textproto"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -21,52 +22,65 @@ import (
 
 type ctxKey int
 
-const (
-	tenantKey ctxKey = iota
-	loggerKey
-	sandboxKey
-)
+const stateKey ctxKey = iota
 
-// tenantOf is the world a request names, or why its name was refused.
-type tenantOf struct {
-	name string
-	err  *Refusal
+// state is what the edge knows of a request, kept in its context as one
+// value: its id, its world (or why the name was refused), the loggers, the
+// sandbox token's refusal, and the metric labels of the route it took.
+type state struct {
+	id     string
+	tenant string
+	// tenantErr is why the tenant headers were refused (tenant is then
+	// the shared world, and nothing is recorded).
+	tenantErr *Refusal
+	// sandbox: the sandbox token is set and the request, to a sandbox
+	// route, does not carry it.
+	sandbox *Refusal
+	logs    *logs
+	// api and op label the request in the metrics once a route of the
+	// call pipeline has taken it (labeled); others are labeled by their
+	// route pattern.
+	api, op string
+	labeled bool
+}
+
+// logs are the server's loggers every request logs with.
+type logs struct {
+	base    *slog.Logger
+	limited *logx.Limited
+}
+
+func stateOf(r *http.Request) *state {
+	st, _ := r.Context().Value(stateKey).(*state)
+	return st
 }
 
 // Tenant is the world a request runs in (store.SharedTenant when none is
 // named, or when the name was refused).
 func Tenant(r *http.Request) string {
-	t, _ := r.Context().Value(tenantKey).(tenantOf)
-	return t.name
+	if st := stateOf(r); st != nil {
+		return st.tenant
+	}
+	return store.SharedTenant
 }
 
 // TenantError is why the request's tenant header was refused, or nil.
 // Routes outside the call pipeline answer it in their own shape.
 func TenantError(r *http.Request) *Refusal {
-	t, _ := r.Context().Value(tenantKey).(tenantOf)
-	return t.err
+	if st := stateOf(r); st != nil {
+		return st.tenantErr
+	}
+	return nil
 }
 
 // Logger is the request's logger, which names the request in every line.
 func Logger(r *http.Request) *slog.Logger { return logger(r) }
 
-// requestLog is what a request logs with: the server's loggers and the
-// request's id. The logger naming the id is made when a line needs it,
-// not for every request (most log only their access line).
-type requestLog struct {
-	base    *slog.Logger
-	limited *logx.Limited
-	id      string
-}
-
-func logOf(r *http.Request) *requestLog {
-	l, _ := r.Context().Value(loggerKey).(*requestLog)
-	return l
-}
-
+// logger makes the logger naming the request when a line needs it, not
+// for every request (most log only their access line).
 func logger(r *http.Request) *slog.Logger {
-	if l := logOf(r); l != nil {
-		return l.base.With("request_id", l.id)
+	if st := stateOf(r); st != nil {
+		return st.logs.base.With("request_id", st.id)
 	}
 	return slog.Default()
 }
@@ -80,71 +94,98 @@ var (
 // TenantHeaders select a private world; they are synonyms.
 var TenantHeaders = []string{"x-partifact-tenant", "x-mock-tenant"}
 
+// tenantKeys are TenantHeaders as http.Header keys them, so that reading
+// them needs no canonical form made per request.
+var tenantKeys = func() []string {
+	keys := make([]string, len(TenantHeaders))
+	for i, h := range TenantHeaders {
+		keys[i] = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	return keys
+}()
+
 // Failed logs a failure of a request at most once per logx.DefaultInterval
 // for each message (with a count of those held back): when the store is
 // down every request fails alike, and one line says so as well as
 // thousands. Pass a constant message; what varies goes in args.
 func Failed(r *http.Request, level slog.Level, msg string, args ...any) {
-	l := logOf(r)
-	if l == nil {
+	st := stateOf(r)
+	if st == nil {
 		slog.Default().Log(r.Context(), level, msg, args...)
 		return
 	}
-	l.limited.Log(r.Context(), level, msg, append(args, "request_id", l.id)...)
+	st.logs.limited.Log(r.Context(), level, msg, append(args, "request_id", st.id)...)
 }
 
-// requestID names every request: the caller's x-request-id when it is sane,
-// else a fresh one. The name goes back in the response and into every log
-// line of the request. traceparent is echoed as reflectapi servers do.
-func requestID(base *slog.Logger) func(http.Handler) http.Handler {
-	limited := logx.NewLimited(base, 0)
+// begin makes a request's state, in this order:
+//   - its id: the caller's x-request-id when it is sane, else a fresh one;
+//     it goes back in the response and into every log line of the request
+//     (traceparent is echoed as reflectapi servers do);
+//   - its world, from the tenant headers: a malformed name, one header
+//     given twice, or the two headers naming different worlds is refused
+//     (by the route, in its API's shape), as quietly falling back to the
+//     shared world, or picking one, would mix a test's records into
+//     another world;
+//   - for a path under SandboxPrefix, when the server has a sandbox token
+//     (token), whether the request carries it: a shared deployment's
+//     worlds can then be reset, read or steered only by those who hold it.
+//     The refusal is left for the route to answer in its own shape.
+func begin(base *slog.Logger, token string) func(http.Handler) http.Handler {
+	l := &logs{base: base, limited: logx.NewLimited(base, 0)}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := r.Header.Get("X-Request-Id")
-			if !requestIDPattern.MatchString(id) {
+			st := &state{logs: l, tenant: store.SharedTenant}
+			st.id = headerValue(r.Header, "X-Request-Id")
+			if !requestIDPattern.MatchString(st.id) {
 				var b [8]byte
 				_, _ = rand.Read(b[:])
-				id = hex.EncodeToString(b[:])
+				st.id = hex.EncodeToString(b[:])
 			}
 			h := w.Header()
-			h.Set("X-Request-Id", id)
-			if tp := r.Header.Get("traceparent"); tp != "" {
-				h.Set("traceparent", tp)
+			h["X-Request-Id"] = []string{st.id}
+			if tp := headerValue(r.Header, "Traceparent"); tp != "" {
+				h["Traceparent"] = []string{tp}
 			}
-			ctx := context.WithValue(r.Context(), loggerKey, &requestLog{base: base, limited: limited, id: id})
-			next.ServeHTTP(w, r.WithContext(ctx))
+			st.tenant, st.tenantErr = tenantOf(r.Header)
+			if token != "" && strings.HasPrefix(r.URL.Path, SandboxPrefix) && !HoldsSandboxToken(r, token) {
+				st.sandbox = refuse(Unauthorized, http.StatusUnauthorized, "/headers/"+SandboxTokenHeader,
+					"this server's sandbox routes need its sandbox token, in "+SandboxTokenHeader+" or Authorization: Bearer")
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
 		})
 	}
 }
 
-// tenant reads the tenant headers. A malformed name, one header given
-// twice, or the two headers naming different worlds is refused (by the
-// route, in its API's shape): quietly falling back to the shared world, or
-// picking one, would mix a test's records into another world.
-func tenant(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := tenantOf{name: store.SharedTenant}
-		named := ""
-		for _, h := range TenantHeaders {
-			vs := r.Header.Values(h)
-			if len(vs) == 0 {
-				continue
-			}
-			switch {
-			case len(vs) > 1 || !TenantPattern.MatchString(vs[0]):
-				t.err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+h, "a tenant name is 1 to 64 characters of a-z, 0-9, _ and -")
-			case named != "" && vs[0] != t.name:
-				t.err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+h, "x-partifact-tenant and x-mock-tenant name different worlds")
-			default:
-				t.name, named = vs[0], h
-			}
-			if t.err != nil {
-				t.name = store.SharedTenant
-				break
-			}
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// tenantOf reads the tenant headers: the world they name, or the shared
+// world and why they were refused.
+func tenantOf(h http.Header) (string, *Refusal) {
+	name, named := store.SharedTenant, false
+	for i, key := range tenantKeys {
+		vs := h[key]
+		if len(vs) == 0 {
+			continue
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
-	})
+		var err *Refusal
+		switch {
+		case len(vs) > 1 || !TenantPattern.MatchString(vs[0]):
+			err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+TenantHeaders[i], "a tenant name is 1 to 64 characters of a-z, 0-9, _ and -")
+		case named && vs[0] != name:
+			err = refuse(BadHeader, http.StatusBadRequest, "/headers/"+TenantHeaders[i], "x-partifact-tenant and x-mock-tenant name different worlds")
+		}
+		if err != nil {
+			return store.SharedTenant, err
+		}
+		name, named = vs[0], true
+	}
+	return name, nil
 }
 
 // statusRecorder remembers the status written, for the request log.
@@ -170,20 +211,24 @@ func observe(met *metrics.Metrics, labels map[string][2]string) func(http.Handle
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			next.ServeHTTP(rec, r)
 			took := time.Since(start)
-			pattern := chi.RouteContext(r.Context()).RoutePattern()
-			l, ok := labels[pattern]
-			switch {
-			case ok:
-			case pattern == "" || strings.HasSuffix(pattern, "*"):
-				l = [2]string{"", "unknown"}
-			default:
-				l = [2]string{"", pattern} // the docs, health and sandbox tools
+			st := stateOf(r)
+			l := [2]string{st.api, st.op}
+			if !st.labeled {
+				pattern := chi.RouteContext(r.Context()).RoutePattern()
+				var ok bool
+				l, ok = labels[pattern]
+				switch {
+				case ok:
+				case pattern == "" || strings.HasSuffix(pattern, "*"):
+					l = [2]string{"", "unknown"}
+				default:
+					l = [2]string{"", pattern} // the docs, health and sandbox tools
+				}
 			}
 			met.Request(l[0], l[1], rec.status, took)
-			rl := logOf(r)
-			rl.base.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", rl.id),
+			st.logs.base.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", st.id),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.String("tenant", Tenant(r)), slog.Int("status", rec.status),
+				slog.String("tenant", st.tenant), slog.Int("status", rec.status),
 				slog.Duration("latency", took))
 		})
 	}
@@ -215,26 +260,6 @@ func recoverer(familyOf func(path string) ErrorFamily) func(http.Handler) http.H
 // taken too, the /__ routes having no other credential).
 const SandboxTokenHeader = "x-sandbox-token"
 
-// sandboxGuard refuses, for every path under SandboxPrefix, a request that
-// does not carry token (when one is set): a shared deployment's worlds can
-// then be reset, read or steered only by those who hold it. The refusal is
-// left in the request for the route to answer in its own shape.
-func sandboxGuard(token string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		if token == "" {
-			return next
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, SandboxPrefix) && !HoldsSandboxToken(r, token) {
-				ref := refuse(Unauthorized, http.StatusUnauthorized, "/headers/"+SandboxTokenHeader,
-					"this server's sandbox routes need its sandbox token, in "+SandboxTokenHeader+" or Authorization: Bearer")
-				r = r.WithContext(context.WithValue(r.Context(), sandboxKey, ref))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // HoldsSandboxToken says whether r carries token, in SandboxTokenHeader or
 // as Authorization: Bearer (compared in constant time).
 func HoldsSandboxToken(r *http.Request, token string) bool {
@@ -251,6 +276,8 @@ func HoldsSandboxToken(r *http.Request, token string) bool {
 // sandbox token is set and the request does not carry it), or nil. Routes
 // outside the call pipeline answer it in their own shape.
 func SandboxRefusal(r *http.Request) *Refusal {
-	ref, _ := r.Context().Value(sandboxKey).(*Refusal)
-	return ref
+	if st := stateOf(r); st != nil {
+		return st.sandbox
+	}
+	return nil
 }

@@ -38,6 +38,10 @@ func credentialFor(access Access) httpapi.Auth {
 	}
 }
 
+// integrationHeader is Partly-Integration-ID as http.Header keys it: read
+// with this spelling, no canonical form is made per request.
+const integrationHeader = "Partly-Integration-Id"
+
 // parseCredential checks the headers' form; any problem is unauthorized.
 func parseCredential(r *http.Request) (credential, error) {
 	auth := r.Header.Get("Authorization")
@@ -45,7 +49,7 @@ func parseCredential(r *http.Request) (credential, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
 		return credential{}, ErrUnauthorized
 	}
-	id, err := uuid.Parse(r.Header.Get("Partly-Integration-ID"))
+	id, err := uuid.Parse(r.Header.Get(integrationHeader))
 	if err != nil {
 		return credential{}, ErrUnauthorized
 	}

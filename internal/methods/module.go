@@ -77,7 +77,7 @@ func (m Method) route() httpapi.Route {
 // claimedIntegration is the integration a request names in its header,
 // for the journal, whether or not its key matches.
 func claimedIntegration(r *http.Request) *uuid.UUID {
-	id, err := uuid.Parse(r.Header.Get("Partly-Integration-ID"))
+	id, err := uuid.Parse(r.Header.Get(integrationHeader))
 	if err != nil {
 		return nil
 	}

@@ -60,6 +60,11 @@ type Store interface {
 // Tx is one transaction inside one tenant. Lookups return ErrNotFound when
 // nothing matches; lookups that take an organization id only see that
 // organization's records, which is how one organization never reads another's.
+//
+// A record a lookup returns may share what its pointers and slices point
+// to with the store (the memory store's jobs do, so that a read copies
+// nothing): change a record by setting its fields to new values, never by
+// writing through them, then write it back.
 type Tx interface {
 	// Now is the tenant's clock, fixed for the transaction: the wall clock
 	// plus the tenant's clock offset.

@@ -28,6 +28,9 @@ func (w *Written) Add(o Written) {
 // unless fn returns nil. The caller answers, then calls Release, so that no
 // webhook can arrive before the answer that caused it.
 func Work(ctx context.Context, st store.Store, tenant string, write bool, fn func(tx store.Tx) error) (Written, error) {
+	if !write {
+		return Written{}, st.View(ctx, tenant, fn) // a read writes nothing to track
+	}
 	var rec *Recorder
 	run := func(tx store.Tx) error {
 		rec = Track(tx) // afresh on every attempt: a retried transaction wrote nothing

@@ -160,8 +160,7 @@ type world struct {
 	// sinkAccepted counts the records in sink accepting each message id.
 	sinkAccepted map[string]int
 	faults       []store.Fault
-	journal      []store.JournalEntry // oldest first; see kept
-	journalKeep  int                  // the last Recording's Keep
+	journal      journal
 	coverage     map[string]int
 
 	mobility store.MobilityConfig
@@ -461,7 +460,7 @@ func (t *tx) Job(org, id uuid.UUID) (store.Job, error) {
 	if !ok || j.OrganizationID != org {
 		return store.Job{}, store.ErrNotFound
 	}
-	return cloneJob(j), nil
+	return j, nil // stored jobs are never changed in place (see store.Tx)
 }
 
 func (t *tx) JobByExternal(org uuid.UUID, ext string) (store.Job, error) {
@@ -480,7 +479,7 @@ func (t *tx) Jobs(org uuid.UUID, f store.JobFilter) ([]store.Job, error) {
 			(f.Status != "" && j.Status != f.Status) {
 			continue
 		}
-		out = append(out, cloneJob(j))
+		out = append(out, j)
 	}
 	order := func(a, b store.Job) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(a.ID.String(), b.ID.String()))

@@ -74,35 +74,15 @@ func (s *Store) Record(ctx context.Context, tenant string, r store.Recording) er
 	w := s.world(tenant)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if r.Keep != w.journalKeep {
-		w.journal = slices.Clone(w.kept()) // what the last writer's keep left
-	}
 	for _, e := range r.Journal {
 		e.Time = w.now(e.Time)
 		e.Method, e.RequestID = store.CleanText(e.Method), store.CleanText(e.RequestID)
-		w.journal = append(w.journal, e)
-	}
-	w.journalKeep = r.Keep
-	// The oldest entries beyond keep are cut off once they are as many as
-	// those kept (or 64), not on every write: each entry is then copied a
-	// bounded number of times, whatever the rate of writes. Reads see the
-	// newest keep only (kept).
-	if r.Keep >= 0 && len(w.journal) >= 2*r.Keep+64 {
-		w.journal = slices.Clone(w.kept())
+		w.journal.add(r.Keep, e)
 	}
 	for k, n := range r.Coverage {
 		w.coverage[store.CleanText(k)] += n
 	}
 	return nil
-}
-
-// kept is the part of the journal a reader sees: the newest journalKeep
-// entries (all when it is negative).
-func (w *world) kept() []store.JournalEntry {
-	if w.journalKeep >= 0 && len(w.journal) > w.journalKeep {
-		return w.journal[len(w.journal)-w.journalKeep:]
-	}
-	return w.journal
 }
 
 func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilter) ([]store.JournalEntry, error) {
@@ -111,11 +91,11 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 	defer w.mu.RUnlock()
 	var out []store.JournalEntry
 	method := store.CleanText(f.Method)
-	for _, e := range w.kept() {
+	w.journal.each(func(e *store.JournalEntry) {
 		if (method == "" || e.Method == method) && (f.Status == 0 || e.Status == f.Status) {
-			out = append(out, e)
+			out = append(out, *e)
 		}
-	}
+	})
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
 	}
@@ -126,7 +106,7 @@ func (s *Store) ClearJournal(ctx context.Context, tenant string) error {
 	w := s.world(tenant)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.journal, w.journalKeep = nil, 0
+	w.journal = journal{}
 	return ctx.Err()
 }
 
