@@ -226,10 +226,17 @@ func observe(met *metrics.Metrics, labels map[string][2]string) func(http.Handle
 				}
 			}
 			met.Request(l[0], l[1], rec.status, took)
-			st.logs.base.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", st.id),
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.String("tenant", st.tenant), slog.Int("status", rec.status),
-				slog.Duration("latency", took))
+			// The line goes to the handler itself, as slog's own methods
+			// would send it but without looking up the caller's frame
+			// (the line names no source).
+			if h := st.logs.base.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
+				line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+				line.AddAttrs(slog.String("request_id", st.id),
+					slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.String("tenant", st.tenant), slog.Int("status", rec.status),
+					slog.Duration("latency", took))
+				_ = h.Handle(r.Context(), line)
+			}
 		})
 	}
 }

@@ -149,11 +149,13 @@ func (r *Recorder) Journal(tenant string, e store.JournalEntry) {
 	r.schedule()
 }
 
-// trim drops a batch's oldest entries beyond keep: the store would trim
-// them on the next write anyway. Called with mu held.
+// trim drops a batch's oldest entries beyond keep, which the store would
+// drop on the next write anyway, once they are as many as those kept: a
+// tenant called faster than its batches are written then costs a copy of
+// its batch every keep calls, not on every call. Called with mu held.
 func (r *Recorder) trim(b *batch) {
 	over := len(b.entries) - r.keep
-	if over <= 0 {
+	if over <= 0 || over < r.keep {
 		return
 	}
 	for _, e := range b.entries[:over] {
