@@ -17,8 +17,9 @@ import (
 const lintTools = "../../.ci/lint/node_modules/.bin"
 
 // TestOpenAPILint runs Spectral (ruleset spectral:oas) and Redocly
-// (ruleset recommended) on openapi.json and on the 3.0 document derived
-// from it: both must report no error. Warnings are printed, not failed.
+// (ruleset recommended) on openapi.json, on the 3.0 document derived from
+// it, on the sandbox controls' document and on the ServiceMobility one:
+// both must report no error. Warnings are printed, not failed.
 // Without the linters (no `npm ci --prefix .ci/lint`) the test skips,
 // except under CI=true, where it fails.
 func TestOpenAPILint(t *testing.T) {
@@ -39,14 +40,17 @@ func TestOpenAPILint(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	files := map[string][]byte{"openapi.json": mockserver.OpenAPI, "openapi-3.0.json": doc30,
-		".spectral.json": []byte(`{"extends":["spectral:oas"]}`)}
+	// Every document, so that references between them resolve.
+	files := map[string][]byte{"openapi-3.0.json": doc30, ".spectral.json": []byte(`{"extends":["spectral:oas"]}`)}
+	for name, b := range mockserver.Documents {
+		files[name] = b
+	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, doc := range []string{"openapi.json", "openapi-3.0.json"} {
+	for _, doc := range []string{"openapi.json", "openapi-3.0.json", "openapi-sandbox.json", "openapi-servicemobility.json"} {
 		t.Run("spectral/"+doc, func(t *testing.T) {
 			out := lint(t, dir, spectral, "lint", "--quiet", "-r", ".spectral.json", "-f", "json", doc)
 			var results []struct {

@@ -283,8 +283,23 @@ func Validate(schema *openapi3.Schema, value any, asRequest bool) []Problem {
 		// The passes disagree only if kin-openapi does; trust the full one.
 		return nil
 	}
-	var out []Problem
-	collect(err, &out)
+	var out, nulls []Problem
+	collect(err, &out, &nulls)
+	if len(out) == 0 {
+		out = nulls
+	}
+	return distinct(out)
+}
+
+// distinct drops repeated problems: the branches of a one-of that fail
+// alike ("/identity": value must be an object, once per variant).
+func distinct(ps []Problem) []Problem {
+	out := ps[:0]
+	for _, p := range ps {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
 	return out
 }
 
@@ -351,11 +366,15 @@ func declaresReadOnlyOrWriteOnly(doc []byte) bool {
 	return walk(root)
 }
 
-func collect(err error, out *[]Problem) {
+// collect lists the problems of a validation error, one per failed
+// keyword. A nullable reference is a one-of of null and the referenced schema, so a
+// wrong value there fails both branches; the null branch's "value must be
+// a null" goes to nulls, reported only when nothing else is wrong.
+func collect(err error, out, nulls *[]Problem) {
 	var multi openapi3.MultiError
 	if errors.As(err, &multi) {
 		for _, e := range multi {
-			collect(e, out)
+			collect(e, out, nulls)
 		}
 		return
 	}
@@ -365,6 +384,10 @@ func collect(err error, out *[]Problem) {
 		msg := se.Reason
 		if se.Origin != nil && msg == "" {
 			msg = se.Origin.Error()
+		}
+		if se.SchemaField == "type" && se.Schema != nil && se.Schema.Type != nil && se.Schema.Type.Is("null") && se.Schema.Type.IsSingle() {
+			*nulls = append(*nulls, Problem{Path: path, Message: msg})
+			return
 		}
 		*out = append(*out, Problem{Path: path, Message: msg})
 		return

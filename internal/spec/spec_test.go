@@ -3,6 +3,7 @@ package spec
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,5 +96,37 @@ func TestEmbeddedDocumentsAreValid(t *testing.T) {
 	}
 	if len(mockserver.Documents) < 4 {
 		t.Fatalf("only %d embedded documents", len(mockserver.Documents))
+	}
+}
+
+// A problem is said once, and a nullable object that is wrong is not also
+// told to be null.
+func TestValidateProblemsAreDistinct(t *testing.T) {
+	t.Parallel()
+	d, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		op, body string
+		want     []Problem
+	}{
+		{"repairer.jobs.get", `{"identity":5}`, []Problem{{"/identity", "value must be an object"}}},
+		{"repairer.jobs.insert", `{"data":{"repairer_site_id":"0b000000-0000-4000-8000-000000000001",` +
+			`"vehicle":{"vin":null,"plate":null,"make":null,"model":null,"year":2019.5,"body_style":null,"colour":null}},` +
+			`"identity":{"external":"X"},"if_":{"exists":"update"}}`,
+			[]Problem{{"/data/vehicle/year", "value must be an integer"}}},
+		{"repairer.jobs.insert", `{"data":{"repairer_site_id":"0b000000-0000-4000-8000-000000000001","vehicle":5},` +
+			`"identity":{"external":"X"},"if_":{"exists":"update"}}`,
+			[]Problem{{"/data/vehicle", "value must be an object"}}},
+	}
+	for _, c := range cases {
+		var v any
+		if err := json.Unmarshal([]byte(c.body), &v); err != nil {
+			t.Fatal(err)
+		}
+		if got := Validate(d.RequestSchema(c.op), v, true); !slices.Equal(got, c.want) {
+			t.Errorf("%s %s: %+v, want %+v", c.op, c.body, got, c.want)
+		}
 	}
 }
