@@ -20,6 +20,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	mockserver "github.com/partifact/mockserver"
+
 	"github.com/partifact/mockserver/internal/apidocs"
 	"github.com/partifact/mockserver/internal/controls"
 	"github.com/partifact/mockserver/internal/dashboard"
@@ -181,11 +183,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // the dashboard, and the services they run.
 func (a *App) handler() (http.Handler, error) {
 	cfg := a.cfg
-	parsed, err := spec.ParseAll("openapi.json", partage.DocumentName, servicemobility.DocumentName, "openapi-sandbox.json")
+	parsed, err := spec.ParseAll("openapi.json", partage.DocumentName, servicemobility.DocumentName)
 	if err != nil {
 		return nil, err
 	}
-	partlyDoc, partageDoc, smDoc, sandboxDoc := parsed[0], parsed[1], parsed[2], parsed[3]
+	partlyDoc, partageDoc, smDoc := parsed[0], parsed[1], parsed[2]
+	// The sandbox's document (which refers to the three others, so it is
+	// the largest parse) is not needed by the APIs' calls: it is parsed
+	// while the server starts serving them.
+	sandboxDoc := spec.Later(sandboxDocName)
 	policy := webhooks.Policy{AllowHosts: cfg.WebhookAllowHosts}
 	sender := webhooks.NewSender(policy, cfg.WebhookTimeout)
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
@@ -209,7 +215,7 @@ func (a *App) handler() (http.Handler, error) {
 		{Name: smDoc.Name, Path: "/" + smDoc.Name, Raw: smDoc.Raw, Prefix: servicemobility.Prefix + "/"},
 	}
 	if !cfg.NoSandboxRoutes {
-		docs = append(docs, apidocs.Document{Name: sandboxDoc.Name, Path: "/openapi-sandbox.json", Raw: sandboxDoc.Raw})
+		docs = append(docs, apidocs.Document{Name: sandboxDocName, Path: "/" + sandboxDocName, Raw: mockserver.Documents[sandboxDocName]})
 	}
 	// The dashboard's controls call the sandbox routes through the edge
 	// itself, which exists once the dashboard is mounted in it.
@@ -299,6 +305,9 @@ func (a *App) handler() (http.Handler, error) {
 	})
 	return edge, err
 }
+
+// sandboxDocName is the sandbox controls' document.
+const sandboxDocName = "openapi-sandbox.json"
 
 // documentResources offers the served OpenAPI documents and the docs pages
 // as MCP resources, read from the server as any client reads them.

@@ -25,8 +25,8 @@ import (
 // Config is what the controls are built from.
 type Config struct {
 	Store store.Store
-	// Doc is openapi-sandbox.json.
-	Doc      *spec.Doc
+	// Doc gives openapi-sandbox.json (see httpapi.Sandbox.Doc).
+	Doc      func() (*spec.Doc, error)
 	Recorder *recorder.Recorder
 	// Modules are the APIs served: faults, the journal and coverage name
 	// their operations.

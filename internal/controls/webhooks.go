@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -33,8 +34,8 @@ type webhookRoutes struct {
 	sender   *webhooks.Sender
 	sample   func(tx store.Tx, in store.Integration) (store.Event, error)
 	limits   webhooks.Limits
-	schemas  map[string]*openapi3.Schema // request body schema by path
-	self     func() string               // the server's own loopback base URL, "" when it has none
+	schemas  func() (map[string]*openapi3.Schema, error) // request body schema by path, at first use
+	self     func() string                               // the server's own loopback base URL, "" when it has none
 	listens  *listenHub
 	stopping <-chan struct{} // closed when the server shuts down
 }
@@ -43,18 +44,25 @@ type webhookRoutes struct {
 // openapi-sandbox.json, which must document them.
 func (c *Controls) mountWebhooks(r chi.Router) error {
 	h := &webhookRoutes{st: c.st, sender: c.cfg.Sender, sample: c.cfg.Sample, limits: c.cfg.WebhookLimits.OrDefault(),
-		schemas: map[string]*openapi3.Schema{}, self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}},
-		stopping: c.stopping}
+		self: c.cfg.SelfURL, listens: &listenHub{polls: map[listenKey]*waiter{}}, stopping: c.stopping}
 	if h.self == nil {
 		h.self = func() string { return "" }
 	}
-	for _, p := range []string{"/subscribe", "/unsubscribe", "/probe", "/listen"} {
-		item := c.cfg.Doc.Paths.Value(WebhookPrefix + p)
-		if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
-			return fmt.Errorf("controls: %s does not document POST %s%s with a JSON body", c.cfg.Doc.Name, WebhookPrefix, p)
+	h.schemas = sync.OnceValues(func() (map[string]*openapi3.Schema, error) {
+		doc, err := c.cfg.Doc()
+		if err != nil {
+			return nil, err
 		}
-		h.schemas[p] = spec.BodySchema(item.Post)
-	}
+		schemas := map[string]*openapi3.Schema{}
+		for _, p := range []string{"/subscribe", "/unsubscribe", "/probe", "/listen"} {
+			item := doc.Paths.Value(WebhookPrefix + p)
+			if item == nil || item.Post == nil || spec.BodySchema(item.Post) == nil {
+				return nil, fmt.Errorf("controls: %s does not document POST %s%s with a JSON body", doc.Name, WebhookPrefix, p)
+			}
+			schemas[p] = spec.BodySchema(item.Post)
+		}
+		return schemas, nil
+	})
 	r.Route(WebhookPrefix, func(r chi.Router) {
 		r.Use(h.world)
 		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
@@ -156,7 +164,12 @@ func (h *webhookRoutes) decode(w http.ResponseWriter, r *http.Request, path stri
 		refuse(w, http.StatusBadRequest, "bad_body", ref.Message+problemText(ref))
 		return false
 	}
-	schema := h.schemas[path]
+	schemas, err := h.schemas()
+	if err != nil {
+		fail(w, r, err)
+		return false
+	}
+	schema := schemas[path]
 	if obj, ok := v.(map[string]any); ok {
 		for _, name := range schema.Required {
 			if f, present := obj[name]; !present || f == nil || f == "" {

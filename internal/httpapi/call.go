@@ -77,6 +77,9 @@ type group struct {
 	// wire groups are the modules' APIs: faults fire there, and observers
 	// see every call. Sandbox routes are neither.
 	wire bool
+	// bind, when set, checks the group's routes against its document at
+	// their first call (the sandbox's, parsed after start-up).
+	bind func() error
 }
 
 // route is a Route ready to serve.
@@ -206,6 +209,11 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 	}
 	if rt.Route == nil {
 		return nil, refuse(UnknownRoute, http.StatusNotFound, "", "no route at "+r.URL.Path)
+	}
+	if rt.g.bind != nil {
+		if err := rt.g.bind(); err != nil {
+			return nil, err
+		}
 	}
 	if rt.g.check != nil {
 		if err := rt.g.check(r); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -53,7 +54,11 @@ type Config struct {
 
 // Sandbox is the group of sandbox control routes.
 type Sandbox struct {
-	Doc    *spec.Doc
+	// Doc gives the sandbox's document, which no call of the APIs needs:
+	// it may still be parsing when the server starts, and the sandbox
+	// routes are checked against it, and their bodies' schemas taken from
+	// it, at the first sandbox call.
+	Doc    func() (*spec.Doc, error)
 	Errors ErrorFamily
 	Routes []Route
 	// Mount adds sandbox routes that keep their own reading and error
@@ -92,7 +97,8 @@ func New(cfg Config) (http.Handler, error) {
 
 	for _, m := range cfg.Modules {
 		g := &group{api: m.Name, prefix: m.Prefix, errors: m.Errors, check: m.Check, caller: m.Caller, wire: true}
-		if err := e.mount(g, m.Doc, m.Routes); err != nil {
+		rts := e.mount(g, m.Routes)
+		if err := bind(m.Doc, g, rts); err != nil {
 			return nil, err
 		}
 		for _, op := range m.Doc.OpsUnder(m.Prefix) {
@@ -121,9 +127,14 @@ func New(cfg Config) (http.Handler, error) {
 		if len(routes) > 0 && cfg.Sandbox.Doc == nil {
 			return nil, fmt.Errorf("httpapi: sandbox routes without the sandbox's document")
 		}
-		if err := e.mount(sb, cfg.Sandbox.Doc, routes); err != nil {
-			return nil, err
-		}
+		rts := e.mount(sb, routes)
+		sb.bind = sync.OnceValue(func() error {
+			doc, err := cfg.Sandbox.Doc()
+			if err != nil {
+				return err
+			}
+			return bind(doc, sb, rts)
+		})
 		if cfg.Sandbox.Mount != nil {
 			if err := cfg.Sandbox.Mount(e.r); err != nil {
 				return nil, err
@@ -158,28 +169,38 @@ type edge struct {
 	fallback ErrorFamily
 }
 
-// mount serves a group's routes after its prefix, each validated against
-// its operation in doc.
-func (e *edge) mount(g *group, doc *spec.Doc, routes []Route) error {
+// mount serves a group's routes after its prefix; bind must check them
+// against the group's document before they serve.
+func (e *edge) mount(g *group, routes []Route) []*route {
 	e.groups = append(e.groups, g)
+	out := make([]*route, len(routes))
 	for i := range routes {
 		rt := &route{Route: &routes[i], g: g, key: Key(g.api, routes[i].Op)}
+		pattern := g.prefix + rt.Path
+		e.r.Method(rt.Verb, pattern, e.p.handler(rt))
+		e.labels[pattern] = [2]string{g.api, rt.Op}
+		e.routes[rt.Verb+" "+pattern] = rt
+		out[i] = rt
+	}
+	e.labels[g.prefix+"*"] = [2]string{g.api, "unknown"}
+	return out
+}
+
+// bind checks each route against its operation in doc (so that a route
+// can never be served unvalidated) and takes its body's schema.
+func bind(doc *spec.Doc, g *group, routes []*route) error {
+	for _, rt := range routes {
 		op := doc.Op(rt.Op)
 		if op == nil {
 			return fmt.Errorf("httpapi: %s has no operation %s", doc.Name, rt.Op)
 		}
-		pattern := g.prefix + rt.Path
-		if op.Verb != rt.Verb || op.Path != pattern {
+		if pattern := g.prefix + rt.Path; op.Verb != rt.Verb || op.Path != pattern {
 			return fmt.Errorf("httpapi: %s is %s %s in %s, the route table says %s %s", rt.Op, op.Verb, op.Path, doc.Name, rt.Verb, pattern)
 		}
 		if !rt.Decodes {
 			rt.schema = spec.BodySchema(op.Operation)
 		}
-		e.r.Method(rt.Verb, pattern, e.p.handler(rt))
-		e.labels[pattern] = [2]string{g.api, rt.Op}
-		e.routes[rt.Verb+" "+pattern] = rt
 	}
-	e.labels[g.prefix+"*"] = [2]string{g.api, "unknown"}
 	return nil
 }
 

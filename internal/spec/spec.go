@@ -95,6 +95,23 @@ func ParseAll(names ...string) ([]*Doc, error) {
 	return out, errors.Join(errs...)
 }
 
+// Later parses the embedded document of that name in the background, from
+// now: the returned function waits for it. A server parses at start the
+// documents its first calls need, and the others while it serves.
+func Later(name string) func() (*Doc, error) {
+	done := make(chan struct{})
+	var doc *Doc
+	var err error
+	go func() {
+		defer close(done)
+		doc, err = Parse(name)
+	}()
+	return func() (*Doc, error) {
+		<-done
+		return doc, err
+	}
+}
+
 // refsOf names the embedded documents a document refers to.
 func refsOf(name string) []string {
 	var out []string
