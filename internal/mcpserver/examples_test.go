@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
+
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/mcpserver/mcptest"
@@ -78,5 +80,48 @@ func TestDatedExamplesWork(t *testing.T) {
 	}
 	if now := c.OK(t, "advance_clock", map[string]any{"to": to[0]})["now"]; now != to[0] {
 		t.Errorf("advance_clock to %v: now %v", to[0], now)
+	}
+}
+
+// Every input a caller types has examples from the seeded world (a flag or
+// a choice among listed values shows its values already), and each example
+// is a value the input takes.
+func TestEveryInputHasValidExamples(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, app.DefaultConfig())
+	c := connect(t, a, "/mcp")
+	for tl, err := range c.Tools(context.Background(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(tl.InputSchema)
+		var s struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		for name, raw := range s.Properties {
+			var p jsonschema.Schema
+			if err := json.Unmarshal(raw, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Type == "boolean" || len(p.Enum) > 0 {
+				continue
+			}
+			if len(p.Examples) == 0 {
+				t.Errorf("%s: %s has no example", tl.Name, name)
+				continue
+			}
+			r, err := p.Resolve(nil)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", tl.Name, name, err)
+			}
+			for _, ex := range p.Examples {
+				if err := r.Validate(ex); err != nil {
+					t.Errorf("%s: %s's example %v is not a value it takes: %v", tl.Name, name, ex, err)
+				}
+			}
+		}
 	}
 }

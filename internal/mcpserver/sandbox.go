@@ -35,7 +35,7 @@ func Sandbox(subscribers ...Subscriber) Extension {
 			},
 				Example("type", "repairer.procurement.order_confirmed"), Bound("type", 1, 100),
 				Enum("status", store.DeliveryPending, store.DeliveryInFlight, store.DeliveryDelivered, store.DeliveryFailed),
-				Range("limit", 1, MaxListItems),
+				Range("limit", 1, MaxListItems), Example("limit", 20),
 				Changes("Inspect webhooks", true, false)),
 		},
 		Scenario: deliveriesScenario,
