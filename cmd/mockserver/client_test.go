@@ -205,11 +205,11 @@ func TestClientUsage(t *testing.T) {
 		{[]string{"trigger", "fault", "--method", "m", "--fields", "[1]"}, "--fields \"[1]\": want a JSON object"},
 		{[]string{"trigger", "fault", "--method", "m", "--count", "two"}, `invalid value "two" for flag -count: want a whole number`},
 		{[]string{"trigger", "fault", "--method", "m", "--latency", "-1s"}, "want a duration"},
-		{[]string{"trigger", "reset", "--url", "localhost:8080"}, "want an absolute http or https URL"},
+		{[]string{"trigger", "reset", "--url", "localhost:8080"}, "want an absolute http or https URL like http://localhost:8080"},
 		{[]string{"trigger", "reset", "--tenant", "Upper"}, "want a tenant name of 1 to 64 characters"},
 		{[]string{"trigger", "reset", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"listen"}, "--forward-to is required"},
-		{[]string{"listen", "--forward-to", "ftp://host/x"}, "want an absolute http or https URL"},
+		{[]string{"listen", "--forward-to", "ftp://host/x"}, "want an absolute http or https URL like http://localhost:4000/webhooks"},
 		{[]string{"listen", "--forward-to", "http://localhost:4000", "--integration-id", "42"}, `--integration-id "42": want an integration id`},
 		{[]string{"listen", "--forward-to", "http://localhost:4000", "extra"}, `unexpected argument "extra"`},
 	} {

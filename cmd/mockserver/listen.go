@@ -45,7 +45,7 @@ func listen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var r remote
 	r.bind(f)
 	to := ""
-	f.fs.Var(urlValue{&to}, "forward-to", "where to post each delivery, e.g. http://localhost:4000/webhooks (required)")
+	f.fs.Var(urlValue{&to, "http://localhost:4000/webhooks"}, "forward-to", "where to post each delivery, e.g. http://localhost:4000/webhooks (required)")
 	integration := seed.RepairerIntegrationID.String()
 	f.fs.StringVar(&integration, "integration-id", integration, "the integration whose webhooks to receive (default: the demo repairer)")
 	usage := func() {

@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/partifact/mockserver/internal/app"
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/mcpserver"
@@ -79,8 +77,9 @@ func mcpCommand(args []string, stderr io.Writer) int {
 	}
 	served := make(chan error, 1)
 	go func() { served <- a.Run() }()
-	// The session ends when the client closes stdin, or on a signal.
-	err = a.MCP().Run(ctx, world, &mcp.StdioTransport{MaxLineLength: mcpserver.MaxRequestBytes})
+	// The session ends when the client closes stdin (once every request
+	// read is answered), or on a signal.
+	err = a.MCP().Run(ctx, world, mcpserver.Stdio(os.Stdin, os.Stdout))
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

@@ -151,3 +151,46 @@ func TestMCPOverStdioRefusesHugeMessages(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 }
+
+// `printf '<initialize>\n<initialized>\n<tools/list>\n' | mockserver mcp`:
+// the requests of a pipe that ends right after them are all answered before
+// the process exits.
+func TestMCPOverStdioAnswersAPipeThatEnds(t *testing.T) {
+	binOnce.Do(build)
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	cmd := exec.Command(binPath, "mcp")
+	cmd.Env = append(os.Environ(), "DATABASE_URL=")
+	cmd.Stdin = strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"printf","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":2,"method":"tools/list"}
+{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_started","arguments":{}}}
+`)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v:\n%s", err, stderr)
+		}
+	case <-time.After(2 * time.Minute): // a hang, not a slow answer
+		_ = cmd.Process.Kill()
+		t.Fatalf("still running after its input ended:\n%s", stderr)
+	}
+	for _, want := range []string{`"id":1,"result":{"capabilities"`, `"id":2,"result":{`, `"id":3,"result":{`} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("no %s in the answers:\n%.2000s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stdout.String(), `"name":"get_started"`) {
+		t.Errorf("tools/list lists no get_started:\n%.2000s", stdout.String())
+	}
+}

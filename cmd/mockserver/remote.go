@@ -42,7 +42,7 @@ type remote struct {
 
 func (r *remote) bind(f *flags) {
 	r.url = "http://localhost:8080"
-	f.bind(urlValue{&r.url}, "url", "MOCKSERVER_URL", "the server's base URL")
+	f.bind(urlValue{p: &r.url}, "url", "MOCKSERVER_URL", "the server's base URL")
 	f.bind(tenantValue{&r.tenant}, "tenant", "MOCKSERVER_TENANT", "the world (tenant) to work in; empty: the shared world")
 	f.bind(stringValue{&r.token}, "sandbox-token", "MOCKSERVER_SANDBOX_TOKEN", "the server's sandbox token, when it runs with --sandbox-token")
 }
@@ -118,7 +118,12 @@ func exit(stderr io.Writer, name string, err error) int {
 	return 1
 }
 
-type urlValue struct{ p *string }
+// urlValue is an absolute http or https URL; example shows one in the
+// error ("http://localhost:8080" when empty).
+type urlValue struct {
+	p       *string
+	example string
+}
 
 func (v urlValue) String() string {
 	if v.p == nil {
@@ -130,7 +135,11 @@ func (v urlValue) String() string {
 func (v urlValue) Set(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("want an absolute http or https URL like http://localhost:8080")
+		example := v.example
+		if example == "" {
+			example = "http://localhost:8080"
+		}
+		return fmt.Errorf("want an absolute http or https URL like %s", example)
 	}
 	*v.p = s
 	return nil

@@ -86,7 +86,7 @@ var events = map[string]event{
 	"clock.set": {args: "TIME", nargs: 1, brief: briefClock,
 		request: func(_ *eventArgs, pos []string) (string, string, any, error) {
 			if _, err := time.Parse(time.RFC3339, pos[0]); err != nil {
-				return "", "", nil, usagef("clock.set %q: want an RFC 3339 time like 2026-06-01T09:00:00Z", pos[0])
+				return "", "", nil, usagef("clock.set %q: want an RFC 3339 time like 2027-06-01T09:00:00Z", pos[0])
 			}
 			return http.MethodPost, "/__clock", sandboxclient.ClockChange{Set: pos[0]}, nil
 		}},

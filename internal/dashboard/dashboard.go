@@ -208,6 +208,7 @@ func (d *Dashboard) Mount(r chi.Router) error {
 	})
 	r.Get("/ui/", d.home)
 	r.Get("/ui/static/{file}", d.static)
+	r.Get("/ui/walkthrough", d.walkthrough)
 	if !d.cfg.NoSandboxRoutes {
 		r.Get("/ui/world", d.locked(d.worldPage))
 		r.Get("/ui/events", d.locked(d.events))

@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/partifact/mockserver/internal/partage"
 	"github.com/partifact/mockserver/internal/seed"
+	sm "github.com/partifact/mockserver/internal/servicemobility"
 )
 
 type homeData struct {
@@ -25,8 +27,12 @@ type homeData struct {
 	MoreWorlds  int
 	Creds       []credView
 	Client      clientView
-	Demo        credView // the repairer of the first call
-	DemoJob     string   // and the job it reads
+	// The demo credentials of the other APIs served: Partage's tokens, the
+	// ServiceMobility stand-in's technician (ID and Secret its logon).
+	PartageTokens []credView
+	Technician    *clientView
+	Demo          credView // the repairer of the first call
+	DemoJob       string   // and the job it reads
 }
 
 type apiView struct {
@@ -47,11 +53,7 @@ type clientView struct{ ID, Secret, AccessCode string }
 
 // home is the page at / and /ui/.
 func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	data := homeData{Title: "Mock server", Sandbox: !d.cfg.NoSandboxRoutes, Base: scheme + "://" + r.Host,
+	data := homeData{Title: "Mock server", Sandbox: !d.cfg.NoSandboxRoutes, Base: baseURL(r),
 		Locked: !d.cfg.NoSandboxRoutes && !d.unlocked(r),
 		Guides: d.pages,
 		Texts: []link{{"/llms.txt: the APIs for language models, an index", "/llms.txt"},
@@ -71,6 +73,16 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 			APIKey: in.APIKey, IntegrationID: in.ID.String(), WebhookSecret: in.WebhookSecret})
 	}
 	for _, m := range d.cfg.Modules {
+		switch m.Name {
+		case partage.Name:
+			for _, c := range world.PartageCompanies {
+				if c.APIToken != nil {
+					data.PartageTokens = append(data.PartageTokens, credView{Who: c.Name, APIKey: *c.APIToken})
+				}
+			}
+		case sm.Name:
+			data.Technician = &clientView{ID: sm.DemoUsername, Secret: sm.DemoPassword}
+		}
 		a := apiView{Title: m.Doc.Info.Title, Name: m.Name, Prefix: m.Prefix}
 		for _, doc := range d.cfg.Docs {
 			if doc.Name == m.Doc.Name {

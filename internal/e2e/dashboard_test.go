@@ -17,6 +17,7 @@ import (
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/methods"
 	"github.com/partifact/mockserver/internal/seed"
+	sm "github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/sandbox"
 )
 
@@ -412,6 +413,13 @@ func TestDashboardLinks(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("home: %d", status)
 			}
+			// The walk-through, and the demo credentials of every API.
+			for _, want := range []string{`href="/ui/walkthrough"`, seed.RepairerAPIKey, seed.PartageDemoToken, seed.PartageOtherToken,
+				sm.DemoUsername, sm.DemoPassword} {
+				if !strings.Contains(home, want) {
+					t.Errorf("the home page has no %s", want)
+				}
+			}
 			links := href.FindAllStringSubmatch(home, -1)
 			if len(links) < 8 {
 				t.Fatalf("the home page has %d links", len(links))
@@ -425,9 +433,13 @@ func TestDashboardLinks(t *testing.T) {
 			if !noSandbox {
 				return
 			}
+			_, walk := p.get("/ui/walkthrough")
 			for _, leak := range []string{"/__", `id="worlds"`, "/ui/world"} {
 				if strings.Contains(home, leak) {
 					t.Errorf("without the sandbox routes the home page mentions %q", leak)
+				}
+				if strings.Contains(walk, leak) {
+					t.Errorf("without the sandbox routes the walk-through mentions %q", leak)
 				}
 			}
 			for _, path := range []string{"/ui/world?tenant=x", "/ui/events?tenant=x"} {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/partifact/mockserver/internal/partage"
 	"github.com/partifact/mockserver/internal/seed"
@@ -22,8 +23,11 @@ import (
 // Partage is the Partage freight API's extension: its tools and its quotes
 // and companies in scenario://current.
 func Partage() Extension {
+	// Examples with a date name a day to come (a past pickup is refused),
+	// from the wall clock the world's clock starts on.
+	now := time.Now()
 	quoteID := func(o ...ToolOption) []ToolOption {
-		return append([]ToolOption{Example("quote_id", "PLUIYD", "2026-12-01-1"), Bound("quote_id", 1, 64)}, o...)
+		return append([]ToolOption{Example("quote_id", "PLUIYD", partage.Number(now, 1)), Bound("quote_id", 1, 64)}, o...)
 	}
 	return Extension{
 		Name: partage.Name,
@@ -49,7 +53,7 @@ func Partage() Extension {
 				Example("services", []map[string]any{{"location": "destination", "name": "Liftgate", "units": 1}}),
 				Bound("services", 0, len(partage.Services)*3), Enum("services/items/location", "load", "origin", "destination"),
 				Enum("services/items/name", serviceNames()...), Range("services/items/units", 0.01, partage.MaxLumperPassThrough),
-				Example("timing", map[string]any{"origin": "2026-12-03", "origin_open": "8:00", "origin_close": "14:00"}),
+				Example("timing", map[string]any{"origin": examplePickup(now), "origin_open": "8:00", "origin_close": "14:00"}),
 				Bound("timing/origin", 1, 10), Bound("timing/destination", 1, 10),
 				Bound("timing/origin_open", 1, 5), Bound("timing/origin_close", 1, 5), Bound("timing/destination_open", 1, 5), Bound("timing/destination_close", 1, 5),
 				Example("external_id", seed.PartageBadgerExternalID, seed.PartageIndyExternalID), Bound("external_id", 1, partage.MaxTextLength),
@@ -73,6 +77,16 @@ func Partage() Extension {
 		},
 		Scenario: partageScenario,
 	}
+}
+
+// examplePickup is a pickup date an example can give: the first weekday at
+// least two days after now, in Chicago.
+func examplePickup(now time.Time) string {
+	d := now.In(partage.HomeZone).AddDate(0, 0, 2)
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(time.DateOnly)
 }
 
 // zipPattern is a ZIP code as the API takes it: 5 digits, or ZIP+4.
@@ -415,7 +429,7 @@ type freightServiceIn struct {
 }
 
 type freightTimingIn struct {
-	Origin           string `json:"origin,omitempty" jsonschema:"the pickup date at the origin, 2026-12-03; default the first weekday a day ahead"`
+	Origin           string `json:"origin,omitempty" jsonschema:"the pickup date at the origin, YYYY-MM-DD local to it; default the first weekday a day ahead"`
 	Destination      string `json:"destination,omitempty" jsonschema:"the drop date; default a day per 500 miles after pickup, off weekends"`
 	OriginOpen       string `json:"origin_open,omitempty" jsonschema:"local 24-hour time the origin opens, 8:00 by default"`
 	OriginClose      string `json:"origin_close,omitempty" jsonschema:"local time it closes, 14:00 by default"`
@@ -564,11 +578,11 @@ func quoteFreight(ctx context.Context, w *World, in quoteFreightIn) (quoteFreigh
 // ---- book_freight, get_freight, cancel_freight ----
 
 type freightIDIn struct {
-	QuoteID string `json:"quote_id" jsonschema:"the quote's pl_id (PLUIYD) or number (2026-12-01-1)"`
+	QuoteID string `json:"quote_id" jsonschema:"the quote's pl_id (PLUIYD is a fresh world's first) or number (YYYY-MM-DD-N: the Chicago date it was made, its rank that day)"`
 }
 
 type bookFreightIn struct {
-	QuoteID string `json:"quote_id" jsonschema:"the quote's pl_id (PLUIYD) or number (2026-12-01-1)"`
+	QuoteID string `json:"quote_id" jsonschema:"the quote's pl_id (PLUIYD is a fresh world's first) or number (YYYY-MM-DD-N: the Chicago date it was made, its rank that day)"`
 	Mode    string `json:"mode" jsonschema:"one of the quote's options: truckload, partial_truckload or intermodal"`
 }
 

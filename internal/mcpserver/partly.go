@@ -47,6 +47,7 @@ func Partly() Extension {
 			}, openRepairJob,
 				Example("job", seed.DemoJobExternalID), Example("site_id", seed.AddingtonSiteID.String()),
 				Example("work_provider_id", seed.AMIInsuranceID.String()), Example("claim_number", "AMI-CLM-552019"),
+				Example("job_number", "J-10482"), Example("vehicle", demoVehicle()),
 				Bound("job", 1, 200), Bound("site_id", 1, 64), Bound("work_provider_id", 1, 64), Bound("claim_number", 1, 200), Bound("job_number", 1, 200),
 				Changes("Open a repair job", true, false)),
 			NewTool("add_parts", "Add the damaged parts to a job (1 to 200, each estimated): what the basket is priced from.", Hints{
@@ -65,7 +66,7 @@ func Partly() Extension {
 				"not_found": "no job with that external id in this world; open it with open_repair_job",
 			}, recommendBasket,
 				Example("job", seed.DemoJobExternalID), Example("condition", "new"), Example("supplier_id", seed.ChristchurchToyotaID.String()),
-				Bound("job", 1, 200), Enum("condition", "new", "used", "aftermarket"), Bound("supplier_id", 1, 64), Range("offers_per_part", 1, 10),
+				Bound("job", 1, 200), Enum("condition", "new", "used", "aftermarket"), Bound("supplier_id", 1, 64), Range("offers_per_part", 1, 10), Example("offers_per_part", 3),
 				ReadOnly("Recommend a basket")),
 			NewTool("place_procurement", "Order offers of one supplier for a job: a procurement awaiting the supplier's confirmation.", Hints{
 				"not_found":   "the job is unknown, or an offer id is not in the job's latest basket (offers of ordered parts leave it): call recommend_basket for current offer ids",
@@ -132,6 +133,12 @@ func external(job string) map[string]any { return map[string]any{"external": job
 
 // vehicle is the wire's vehicle, which the tools show as it is.
 type vehicle methods.VehicleV1
+
+// demoVehicle is the demo job's vehicle as prepare_vehicle returns it.
+func demoVehicle() vehicle {
+	v := seed.DemoVehicle()
+	return vehicle{VIN: v.VIN, Plate: v.Plate, Make: v.Make, Model: v.Model, Year: v.Year, BodyStyle: v.BodyStyle, Colour: v.Colour}
+}
 
 // summary says a vehicle in a few words: "2019 Toyota Corolla (NKR419)".
 func (v *vehicle) summary() string {

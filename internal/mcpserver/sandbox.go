@@ -26,7 +26,7 @@ func Sandbox(subscribers ...Subscriber) Extension {
 			NewTool("advance_clock", "Move this world's clock forward (by a duration or to a time) or back to wall time, e.g. to expire access codes or fire retries and auto-confirms.", Hints{
 				"bad_request": "the clock only moves forward: give by as a positive duration (90s, 20m, 48h), to as an RFC 3339 time after now, or real: true",
 			}, advanceClock,
-				Example("by", "2h", "30s"), Example("to", "2026-06-01T09:00:00Z"), Bound("by", 1, 32), Bound("to", 1, 64),
+				Example("by", "2h", "30s"), Example("to", exampleTime(time.Now())), Bound("by", 1, 32), Bound("to", 1, 64),
 				Changes("Advance the clock", false, false)),
 			NewTool("inspect_webhooks", "See the webhooks this world sent: events by type, subscribed endpoints, and the delivery log with every attempt; optionally subscribe the built-in sink first.", Hints{
 				"bad_query": "type is an event type such as repairer.procurement.order_confirmed; status is pending, in_flight, delivered or failed",
@@ -35,7 +35,7 @@ func Sandbox(subscribers ...Subscriber) Extension {
 			},
 				Example("type", "repairer.procurement.order_confirmed"), Bound("type", 1, 100),
 				Enum("status", store.DeliveryPending, store.DeliveryInFlight, store.DeliveryDelivered, store.DeliveryFailed),
-				Range("limit", 1, MaxListItems),
+				Range("limit", 1, MaxListItems), Example("limit", 20),
 				Changes("Inspect webhooks", true, false)),
 		},
 		Scenario: deliveriesScenario,
@@ -61,6 +61,12 @@ func resetWorld(ctx context.Context, w *World, _ resetIn) (resetOut, error) {
 		return resetOut{}, err
 	}
 	return resetOut{World: w.Name, Reset: true, Next: "the world is as seeded: call get_started"}, nil
+}
+
+// exampleTime is a time advance_clock's examples can move to: 09:00 UTC two
+// days after now (a time before the world's now is refused).
+func exampleTime(now time.Time) string {
+	return now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 2).Add(9 * time.Hour).Format(time.RFC3339)
 }
 
 type clockIn struct {
@@ -92,7 +98,7 @@ func advanceClock(ctx context.Context, w *World, in clockIn) (clockOut, error) {
 		n++
 	}
 	if n != 1 {
-		return clockOut{}, Fail(CodeInvalidInput, `give exactly one of by ("2h"), to ("2026-06-01T09:00:00Z") or real (true)`)
+		return clockOut{}, Fail(CodeInvalidInput, fmt.Sprintf(`give exactly one of by ("2h"), to (an RFC 3339 time after the world's now, such as %q) or real (true)`, exampleTime(time.Now())))
 	}
 	var out struct {
 		Now    string `json:"now"`
