@@ -91,8 +91,11 @@ func TestForwardAndCheck(t *testing.T) {
 		want   []string
 	}{
 		{"right", 200, goodAnswer, nil},
-		{"401 with any body", 401, `Invalid logon`, nil},
+		{"401 with a JSON body", 401, `{"Status":"2001","StatusMsg":"Invalid logon"}`, nil},
+		{"401 without a body", 401, ``, nil},
+		{"401 with a body that is not JSON", 401, `Invalid logon`, []string{"the body of a 401 is not JSON"}},
 		{"500 with a reason", 500, `{"Status":"2001","StatusMsg":"ERP down"}`, nil},
+		{"500 with a reason that is not JSON", 500, `ERP down`, []string{"the body of a 500 is not JSON"}},
 		{"500 without a reason", 500, ``, []string{"a 500 must say in its body what went wrong"}},
 		{"status outside the interface", 404, `{}`, []string{"status 404: the interface answers 200, 401 or 500"}},
 		{"numeric Status", 200, `{"Orders":[],"Status":1001}`, []string{"/Status: want a string, got integer"}},
