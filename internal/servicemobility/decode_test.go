@@ -202,11 +202,16 @@ func TestParseSysConfig(t *testing.T) {
 		`{"PartsOrdering":"http://127.0.0.1/"}`:                      "PartsOrdering must be an object",
 		`{"PartsOrdering":{"EntityServiceURI":5}}`:                   "PartsOrdering.EntityServiceURI must be a string",
 		`{"PartsOrdering":{"EntityServiceURI":"http://a\u0000b"}}`:   "must not contain the NUL",
-		`{"PartsOrdering":{"EntityServiceURI":"http://127.0.0.1/` + strings.Repeat("p", sm.MaxURILen) + `"}}`: "PartsOrdering.EntityServiceURI is longer than 2000 characters",
 	} {
 		_, err := sm.ParseSysConfig([]byte(body))
 		wantError(t, err, http.StatusInternalServerError, msg)
 	}
+	uri := "http://127.0.0.1/" + strings.Repeat("p", sm.MaxURILen-len("http://127.0.0.1/"))
+	if u, err := sm.ParseSysConfig([]byte(`{"PartsOrdering":{"EntityServiceURI":"` + uri + `"}}`)); err != nil || *u.EntityServiceURI != uri {
+		t.Fatalf("a URI of %d characters: %v", sm.MaxURILen, err)
+	}
+	_, err = sm.ParseSysConfig([]byte(`{"PartsOrdering":{"EntityServiceURI":"` + uri + `p"}}`))
+	wantError(t, err, http.StatusInternalServerError, "PartsOrdering.EntityServiceURI is longer than 2000 characters")
 }
 
 // Fuzzing the decoders: never a panic, every refusal a 500 of the error
