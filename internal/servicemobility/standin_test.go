@@ -157,10 +157,11 @@ func TestStandIn(t *testing.T) {
 			t.Fatalf("summary %q", s)
 		}
 		// 401 and 500 pass through as they are.
-		im401 := newImplementer(t, answering(401, `denied`))
+		const denied = `{"Status":"2001","StatusMsg":"denied"}`
+		im401 := newImplementer(t, answering(401, denied))
 		setEndpoint(t, s, st, tenant, tok, im401.URL)
 		relay, err = s.PartsOrdering(ctx, st, sm.Submission{Tenant: tenant, Token: tok, Body: body})
-		if err != nil || relay.Status != 401 || string(relay.Body) != `denied` || !relay.Check.OK {
+		if err != nil || relay.Status != 401 || string(relay.Body) != denied || !relay.Check.OK {
 			t.Fatalf("relay %d %s %+v %v", relay.Status, relay.Body, relay.Check, err)
 		}
 		// No answer in time: the stand-in answers 500 and the check says why.
