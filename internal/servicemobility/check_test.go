@@ -3,6 +3,7 @@ package servicemobility_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -197,6 +198,35 @@ func TestForwardFailures(t *testing.T) {
 				t.Fatalf("reply %d %v; findings %q", r.Status, r.Err, findingTexts(check))
 			}
 		})
+	}
+	// Connecting is bounded on its own: a TLS endpoint that never
+	// completes the handshake is given ConnectTimeout, not the whole call's
+	// Timeout.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 8)
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			held <- c // accepted, never answered
+		}
+	}()
+	t.Cleanup(func() {
+		mute.Close()
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	})
+	connect := sm.NewForwarder(sm.Config{ConnectTimeout: 100 * time.Millisecond, Timeout: time.Hour})
+	r := connect.Target("https://"+mute.Addr().String()+"/", "").Submit(ctx, "tok", []byte(`{}`))
+	if check := sm.Check(r, "mute"); r.Err == nil || errors.Is(r.Err, sm.ErrTimeout) || !strings.Contains(r.Err.Error(), "TLS handshake timeout") ||
+		check.OK || !strings.Contains(check.Findings[0].Message, "no answer") {
+		t.Fatalf("a mute TLS endpoint: %v; findings %q", r.Err, findingTexts(check))
 	}
 	// The caller's context bounds the call too.
 	cctx, cancel := context.WithCancel(ctx)
