@@ -79,7 +79,7 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(intValue{&cfg.JournalSize}, "journal-size", "JOURNAL_SIZE", "calls kept in each tenant's /__journal, 0 none")
 	f.bind(positiveInt{intValue{&cfg.MaxFaults}}, "max-faults", "MAX_FAULTS", "faults a world may have set at once")
 	f.bind(durationValue{&cfg.SupplierAutoConfirm}, "supplier-auto-confirm", "SUPPLIER_AUTO_CONFIRM", "confirm procurements this long after creation on the tenant clock, 0 never")
-	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up)")
+	f.bind(stringValue{&cfg.ServiceMobilitySecret}, "servicemobility-secret", "SERVICEMOBILITY_SECRET", "HS256 secret of the ServiceMobility stand-in's tokens (the demo secret by default, printed at start-up; one of your own is not printed)")
 	f.bind(positiveDuration{durationValue{&cfg.ServiceMobilityTimeout}}, "servicemobility-timeout", "SERVICEMOBILITY_TIMEOUT", "how long the ServiceMobility stand-in waits for the implementer's whole answer")
 	f.bind(intValue{&cfg.MCPMaxSessions}, "mcp-max-sessions", "MCP_MAX_SESSIONS", "MCP sessions open at once at /mcp, 0 none")
 	f.bind(durationValue{&cfg.MCPSessionIdle}, "mcp-session-idle", "MCP_SESSION_IDLE", "close an MCP session after this long without a request, 0 never")

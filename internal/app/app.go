@@ -393,7 +393,13 @@ func (a *App) Run() error {
 	for _, s := range a.services {
 		s.Start()
 	}
-	a.log.Info("serving", "url", a.URL(), "servicemobility_secret", a.cfg.ServiceMobilitySecret)
+	// The published demo secret is printed so that a developer can sign
+	// tokens of their own; a secret someone chose stays out of the log.
+	secret := "(set by the operator, not shown)"
+	if s := a.cfg.ServiceMobilitySecret; s == "" || s == servicemobility.DefaultSecret {
+		secret = servicemobility.DefaultSecret
+	}
+	a.log.Info("serving", "url", a.URL(), "servicemobility_secret", secret)
 	if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

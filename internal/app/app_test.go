@@ -17,6 +17,7 @@ import (
 	"github.com/partifact/mockserver/internal/app/apptest"
 	"github.com/partifact/mockserver/internal/pgtest"
 	"github.com/partifact/mockserver/internal/seed"
+	"github.com/partifact/mockserver/internal/servicemobility"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -67,6 +68,25 @@ func TestLogsTheMemoryStore(t *testing.T) {
 	apptest.Start(t, apptest.Config(func(c *app.Config) { c.Logger = logs.logger() }))
 	if !strings.Contains(logs.String(), "msg=store kind=memory") {
 		t.Fatalf("no store line:\n%s", logs)
+	}
+}
+
+// TestLogsOnlyTheDemoSecret: the published ServiceMobility demo secret is
+// printed at start-up; a secret the operator chose is not.
+func TestLogsOnlyTheDemoSecret(t *testing.T) {
+	t.Parallel()
+	demo := newLogBuffer()
+	apptest.Start(t, apptest.Config(func(c *app.Config) { c.Logger = demo.logger() }))
+	demo.waitFor(t, "msg=serving", nil)
+	if !strings.Contains(demo.String(), "servicemobility_secret="+servicemobility.DefaultSecret) {
+		t.Fatalf("the demo secret is not printed:\n%s", demo)
+	}
+	const own = "an-operator-secret-9f2c"
+	logs := newLogBuffer()
+	apptest.Start(t, apptest.Config(func(c *app.Config) { c.Logger, c.ServiceMobilitySecret = logs.logger(), own }))
+	logs.waitFor(t, "msg=serving", nil)
+	if strings.Contains(logs.String(), own) || strings.Contains(logs.String(), servicemobility.DefaultSecret) {
+		t.Fatalf("the log shows a secret:\n%s", logs)
 	}
 }
 

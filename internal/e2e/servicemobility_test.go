@@ -249,6 +249,9 @@ func TestServiceMobilityStandIn(t *testing.T) {
 		{"WrongFieldNames", answerJSON(200, `{"status":"1001","Orders":[]}`), 200, false, "status", true},
 		{"NumericStatus", answerJSON(200, `{"Status":1001,"StatusMsg":"","Orders":[]}`), 200, false, "/Status", true},
 		{"ServerError", answerJSON(500, `{"Status":"2001","StatusMsg":"warehouse offline"}`), 500, true, "", true},
+		{"ServerErrorNotJSON", func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			http.Error(w, "warehouse offline", http.StatusInternalServerError)
+		}, 500, false, "not JSON", true},
 		{"NotJSON", answerJSON(200, `<html>oops</html>`), 200, false, "JSON", true},
 		{"Slow", func(w http.ResponseWriter, r *http.Request, _ []byte) {
 			select {

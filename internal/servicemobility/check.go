@@ -55,6 +55,11 @@ func Check(r Reply, target string) store.ContractCheck {
 		checkBody(r.Body, f)
 	case r.Status == http.StatusInternalServerError && len(bytes.TrimSpace(r.Body)) == 0:
 		f.add("", "a 500 must say in its body what went wrong")
+	case len(bytes.TrimSpace(r.Body)) > 0 && !json.Valid(r.Body):
+		// A 401 may come without a body; one that is there, like a 500's,
+		// goes back to the technician's app as the answer of
+		// ServiceMobility's JSON API.
+		f.add("", "the body of a %d is not JSON: ServiceMobility hands it to the technician's app as the answer of its JSON API", r.Status)
 	}
 	return store.ContractCheck{
 		Target: target, Status: r.Status, Latency: r.Latency,

@@ -3,6 +3,7 @@ package servicemobility_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -91,8 +92,11 @@ func TestForwardAndCheck(t *testing.T) {
 		want   []string
 	}{
 		{"right", 200, goodAnswer, nil},
-		{"401 with any body", 401, `Invalid logon`, nil},
+		{"401 with a JSON body", 401, `{"Status":"2001","StatusMsg":"Invalid logon"}`, nil},
+		{"401 without a body", 401, ``, nil},
+		{"401 with a body that is not JSON", 401, `Invalid logon`, []string{"the body of a 401 is not JSON"}},
 		{"500 with a reason", 500, `{"Status":"2001","StatusMsg":"ERP down"}`, nil},
+		{"500 with a reason that is not JSON", 500, `ERP down`, []string{"the body of a 500 is not JSON"}},
 		{"500 without a reason", 500, ``, []string{"a 500 must say in its body what went wrong"}},
 		{"status outside the interface", 404, `{}`, []string{"status 404: the interface answers 200, 401 or 500"}},
 		{"numeric Status", 200, `{"Orders":[],"Status":1001}`, []string{"/Status: want a string, got integer"}},
@@ -194,6 +198,35 @@ func TestForwardFailures(t *testing.T) {
 				t.Fatalf("reply %d %v; findings %q", r.Status, r.Err, findingTexts(check))
 			}
 		})
+	}
+	// Connecting is bounded on its own: a TLS endpoint that never
+	// completes the handshake is given ConnectTimeout, not the whole call's
+	// Timeout.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 8)
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			held <- c // accepted, never answered
+		}
+	}()
+	t.Cleanup(func() {
+		mute.Close()
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	})
+	connect := sm.NewForwarder(sm.Config{ConnectTimeout: 100 * time.Millisecond, Timeout: time.Hour})
+	r := connect.Target("https://"+mute.Addr().String()+"/", "").Submit(ctx, "tok", []byte(`{}`))
+	if check := sm.Check(r, "mute"); r.Err == nil || errors.Is(r.Err, sm.ErrTimeout) || !strings.Contains(r.Err.Error(), "TLS handshake timeout") ||
+		check.OK || !strings.Contains(check.Findings[0].Message, "no answer") {
+		t.Fatalf("a mute TLS endpoint: %v; findings %q", r.Err, findingTexts(check))
 	}
 	// The caller's context bounds the call too.
 	cctx, cancel := context.WithCancel(ctx)

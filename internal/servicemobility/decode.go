@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -303,14 +304,17 @@ func (d *decoder) order(root any) PartsOrder {
 	}
 	top := field{}
 	if n, ok := d.number(m, top, "Command"); ok {
-		c, err := n.Int64()
+		// An integer as JSON Schema reads one: 1002.0 and 1.002e3 are 1002,
+		// as the document's "type": "integer" accepts them.
+		f, err := strconv.ParseFloat(n.String(), 64)
 		switch {
-		case err != nil:
+		case err != nil || f != math.Trunc(f):
 			d.fail("Command must be an integer, not %s.", n)
-		case c != CommandCheck && c != CommandOrder:
-			d.fail("Command must be %d (price and availability) or %d (place the order), not %d.", CommandCheck, CommandOrder, c)
+		case f != CommandCheck && f != CommandOrder:
+			d.fail("Command must be %d (price and availability) or %d (place the order), not %s.", CommandCheck, CommandOrder, n)
+		default:
+			o.Command = int(f)
 		}
-		o.Command = int(c)
 	}
 	o.WorkOrder = d.strMax(m, top, "WorkOrder", true, MaxWorkOrderLen)
 	o.AccountNum = d.str(m, top, "AccountNum", false)

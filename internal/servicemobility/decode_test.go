@@ -81,6 +81,10 @@ func TestParseRefuses(t *testing.T) {
 		{`{"Command":"1002","WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be a number, not a string"},
 		{`{"Command":1002.5,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be an integer"},
 		{`{"Command":1003,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be 1001"},
+		{`{"Command":1002.000001,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be an integer, not 1002.000001"},
+		{`{"Command":1e400,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be an integer, not 1e400"},
+		{`{"Command":1001.5e0,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be an integer"},
+		{`{"Command":2.002e3,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "Command must be 1001 (price and availability) or 1002 (place the order), not 2.002e3"},
 		{`{"Command":1002,"Parts":[{"ProdNum":"A","Qty":1}]}`, "WorkOrder is required"},
 		{`{"Command":1002,"WorkOrder":null,"Parts":[{"ProdNum":"A","Qty":1}]}`, "WorkOrder is required"},
 		{`{"Command":1002,"workorder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`, "WorkOrder is required"},
@@ -120,6 +124,10 @@ func TestParseRefuses(t *testing.T) {
 		{`{"Command":1002,"WorkOrder":"WO-1","Location":{"Contacts":[{"IsPrimary":"yes"}]},"Parts":[{"ProdNum":"A","Qty":1}]}`, "Location.Contacts[0].IsPrimary must be a boolean"},
 		{`{"Command":1002,"WorkOrder":"WO-1","Location":{"Contacts":[{"Phones":[{"PhoneNum":5}]}]},"Parts":[{"ProdNum":"A","Qty":1}]}`, "Location.Contacts[0].Phones[0].PhoneNum must be a string"},
 		{`{"Command":1002,"WorkOrder":"WO-1","Location":{"Notes":"` + long + `"},"Parts":[{"ProdNum":"A","Qty":1}]}`, "Location.Notes is longer than 1000"},
+		{`{"Command":1002,"WorkOrder":"WO-1","Location":{"Contacts":` + contacts(sm.MaxListLen+1, 1) + `},"Parts":[{"ProdNum":"A","Qty":1}]}`,
+			"Location.Contacts holds 51 entries; at most 50"},
+		{`{"Command":1002,"WorkOrder":"WO-1","Location":{"Contacts":` + contacts(1, sm.MaxListLen+1) + `},"Parts":[{"ProdNum":"A","Qty":1}]}`,
+			"Location.Contacts[0].Phones holds 51 entries; at most 50"},
 	}
 	for _, c := range cases {
 		name := c.msg
@@ -130,9 +138,22 @@ func TestParseRefuses(t *testing.T) {
 	}
 }
 
+// contacts is a Contacts list of n contacts with phones phones each.
+func contacts(n, phones int) string {
+	phone := `{"PhoneNum":"+64 3 555 0100"}`
+	contact := `{"FirstName":"Ana","Phones":[` + strings.TrimSuffix(strings.Repeat(phone+",", phones), ",") + `]}`
+	return "[" + strings.TrimSuffix(strings.Repeat(contact+",", n), ",") + "]"
+}
+
+// TestParseAccepts: what the document's schema accepts, the decoder takes,
+// integers as JSON Schema reads them included (1002.0 is 1002).
 func TestParseAccepts(t *testing.T) {
 	for _, body := range []string{
 		order(`[{"ProdNum":"A","Qty":0.5}]`),
+		`{"Command":1002.0,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`,
+		`{"Command":1.001e3,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`,
+		`{"Command":1002,"WorkOrder":"WO-1","Location":{"Contacts":` + contacts(sm.MaxListLen, sm.MaxListLen) + `},"Parts":[{"ProdNum":"A","Qty":1}]}`,
+		`{"Command":1002,"WorkOrder":"` + strings.Repeat("w", sm.MaxWorkOrderLen) + `","Parts":[{"ProdNum":"A","Qty":1}]}`,
 		order(`[{"ProdNum":"A","Qty":1,"ProdAttrs":null,"Urgency":null}]`),
 		`{"Command":1001,"WorkOrder":"WO-1","Location":null,"AccountNum":null,"Parts":[{"ProdNum":"A","Qty":1e2}]}`,
 		order(`[{"ProdNum":"` + strings.Repeat("é", sm.MaxStringLen) + `","Qty":1}]`),
@@ -141,6 +162,11 @@ func TestParseAccepts(t *testing.T) {
 		if _, err := sm.ParsePartsOrder([]byte(body)); err != nil {
 			t.Errorf("%.80s: %v", body, err)
 		}
+		validate(t, "PartsOrderingObject", []byte(body))
+	}
+	o, err := sm.ParsePartsOrder([]byte(`{"Command":1.001e3,"WorkOrder":"WO-1","Parts":[{"ProdNum":"A","Qty":1}]}`))
+	if err != nil || o.Command != sm.CommandCheck {
+		t.Fatalf("Command 1.001e3: %+v %v", o, err)
 	}
 }
 
@@ -180,6 +206,12 @@ func TestParseSysConfig(t *testing.T) {
 		_, err := sm.ParseSysConfig([]byte(body))
 		wantError(t, err, http.StatusInternalServerError, msg)
 	}
+	uri := "http://127.0.0.1/" + strings.Repeat("p", sm.MaxURILen-len("http://127.0.0.1/"))
+	if u, err := sm.ParseSysConfig([]byte(`{"PartsOrdering":{"EntityServiceURI":"` + uri + `"}}`)); err != nil || *u.EntityServiceURI != uri {
+		t.Fatalf("a URI of %d characters: %v", sm.MaxURILen, err)
+	}
+	_, err = sm.ParseSysConfig([]byte(`{"PartsOrdering":{"EntityServiceURI":"` + uri + `p"}}`))
+	wantError(t, err, http.StatusInternalServerError, "PartsOrdering.EntityServiceURI is longer than 2000 characters")
 }
 
 // Fuzzing the decoders: never a panic, every refusal a 500 of the error
@@ -202,6 +234,8 @@ func FuzzParsePartsOrder(f *testing.F) {
 		if o.WorkOrder == "" || len(o.Parts) == 0 || len(o.Parts) > sm.MaxParts || (o.Command != sm.CommandCheck && o.Command != sm.CommandOrder) {
 			t.Fatalf("accepted %+v", o)
 		}
+		// What the decoder takes, the document's schema takes.
+		validate(t, "PartsOrderingObject", body)
 		for _, p := range o.Parts {
 			if p.ProdNum == "" || p.Qty.Float() <= 0 || strings.ContainsRune(p.ProdNum, 0) {
 				t.Fatalf("accepted part %+v", p)

@@ -36,7 +36,8 @@ import (
 //     EstimatedDelivery = the tenant clock plus the longest lead time of its
 //     parts. The parts not ordered come last, in an entry of their own.
 //
-// Command 1001 answers the same, without PartOrderNum, and writes nothing.
+// Command 1001 answers the same, without PartOrderNum, and writes nothing;
+// its Status is "1001" only when every part is in stock for its Qty.
 
 // RepairSite is the demo repairer's site where parts orders open jobs.
 var RepairSite = seed.AddingtonSiteID
@@ -254,7 +255,8 @@ func partDescription(l line) string {
 // that failed as a whole.
 func answer(lines []line, now time.Time, ordering bool, failMsg string) PartsOrderResponse {
 	var out PartsOrderResponse
-	n := 0
+	n := 0    // lines with an offer
+	done := 0 // of them, ordered or (a check) in stock for the whole Qty
 	for _, supplier := range suppliersOf(lines) {
 		o := Order{Parts: []ResponsePart{}}
 		lead := 0
@@ -263,6 +265,9 @@ func answer(lines []line, now time.Time, ordering bool, failMsg string) PartsOrd
 				continue
 			}
 			n++
+			if ordering || l.best.QuantityAvailable >= l.qty {
+				done++
+			}
 			lead = max(lead, l.best.LeadTimeDays)
 			o.PartOrderNum = l.orderNum
 			o.Parts = append(o.Parts, responsePart(l, ordering))
@@ -284,10 +289,11 @@ func answer(lines []line, now time.Time, ordering bool, failMsg string) PartsOrd
 		verb = "available"
 	}
 	switch {
-	case n == len(lines):
-		out.Status, out.StatusMsg = StatusAllOrdered, fmt.Sprintf("%d of %d parts %s.", n, len(lines), verb)
+	case done == len(lines):
+		out.Status, out.StatusMsg = StatusAllOrdered, fmt.Sprintf("%d of %d parts %s.", done, len(lines), verb)
 	case n > 0:
-		out.Status, out.StatusMsg = StatusPartlyOrdered, fmt.Sprintf("%d of %d parts %s: see each part's PartStatus.", n, len(lines), verb)
+		// Some ordered; or, for a check, some short of stock or not found.
+		out.Status, out.StatusMsg = StatusPartlyOrdered, fmt.Sprintf("%d of %d parts %s: see each part's PartStatus.", done, len(lines), verb)
 	case failMsg != "":
 		out.Status, out.StatusMsg = StatusFailed, failMsg
 	case ordering:

@@ -222,7 +222,8 @@ func TestReferenceCheckOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resp.Status != sm.StatusAllOrdered || resp.StatusMsg != "2 of 2 parts available." || len(resp.Orders) != 1 {
+		// One part is short of stock: not all are available.
+		if resp.Status != sm.StatusPartlyOrdered || resp.StatusMsg != "1 of 2 parts available: see each part's PartStatus." || len(resp.Orders) != 1 {
 			t.Fatalf("answer %s", mustJSON(t, resp))
 		}
 		o := resp.Orders[0]
@@ -234,6 +235,13 @@ func TestReferenceCheckOnly(t *testing.T) {
 		}
 		if len(deliveries) != 0 || len(eventTypes(t, st, tenant)) != 0 {
 			t.Fatal("a price check wrote to the outbox")
+		}
+		// In stock for every Qty: all available.
+		resp, _, _, err = submit(t, s, st, tenant, tok,
+			`{"Command":1001,"WorkOrder":"WO-PRICE","Parts":[{"ProdNum":"53301-12C20","Qty":1},{"ProdNum":"81170-12N30","Qty":1}]}`)
+		if err != nil || resp.Status != sm.StatusAllOrdered || resp.StatusMsg != "2 of 2 parts available." ||
+			resp.Orders[0].Parts[0].PartStatus != sm.PartAvailable {
+			t.Fatalf("answer %s %v", mustJSON(t, resp), err)
 		}
 		if err := st.View(ctx, tenant, func(tx store.Tx) error {
 			if _, err := tx.JobByExternal(seed.RepairerOrgID, "WO-PRICE"); err != store.ErrNotFound {

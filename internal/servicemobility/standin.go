@@ -64,7 +64,11 @@ func (s *Service) PartsOrdering(ctx context.Context, st store.Store, sub Submiss
 		return Relay{}, err
 	}
 	target := s.Target(st, sub.Tenant, cfg)
-	reply := target.Submit(ctx, sub.Token, sub.Body)
+	// Once sent, the order runs to its end even if the caller goes away:
+	// the endpoint may be placing it (the reference implementation commits
+	// it), and the check judges the endpoint's whole answer, not a call cut
+	// short by the caller. The forwarder's timeout still bounds it.
+	reply := target.Submit(context.WithoutCancel(ctx), sub.Token, sub.Body)
 	check := Check(reply, target.Name())
 	check.ID, check.Time = uuid.New(), now
 	relay := Relay{Status: reply.Status, Body: reply.Body, Check: check, Written: reply.Written}

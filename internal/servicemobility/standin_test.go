@@ -1,6 +1,7 @@
 package servicemobility_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -157,10 +158,11 @@ func TestStandIn(t *testing.T) {
 			t.Fatalf("summary %q", s)
 		}
 		// 401 and 500 pass through as they are.
-		im401 := newImplementer(t, answering(401, `denied`))
+		const denied = `{"Status":"2001","StatusMsg":"denied"}`
+		im401 := newImplementer(t, answering(401, denied))
 		setEndpoint(t, s, st, tenant, tok, im401.URL)
 		relay, err = s.PartsOrdering(ctx, st, sm.Submission{Tenant: tenant, Token: tok, Body: body})
-		if err != nil || relay.Status != 401 || string(relay.Body) != `denied` || !relay.Check.OK {
+		if err != nil || relay.Status != 401 || string(relay.Body) != denied || !relay.Check.OK {
 			t.Fatalf("relay %d %s %+v %v", relay.Status, relay.Body, relay.Check, err)
 		}
 		// No answer in time: the stand-in answers 500 and the check says why.
@@ -214,6 +216,42 @@ func TestStandIn(t *testing.T) {
 		}
 		if len(listChecks(t, st, tenant).Items) != 0 {
 			t.Fatal("a reset kept the checks")
+		}
+	})
+}
+
+// TestStandInCallerGone: a caller that goes away while the endpoint works
+// does not cut the forwarded call short: the endpoint gets to answer, and
+// the check judges that answer, not a call the stand-in broke off.
+func TestStandInCallerGone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		const tenant = "standin-gone"
+		s := newService(sm.Config{})
+		tok := logon(t, s, st, tenant)
+		body := []byte(`{"Command":1002,"WorkOrder":"WO-GONE-1","Parts":[{"ProdNum":"53112-12290","Qty":1}]}`)
+
+		arrived, release := make(chan struct{}), make(chan struct{})
+		im := newImplementer(t, func(w http.ResponseWriter, r *http.Request) {
+			close(arrived)
+			<-release
+			answering(200, goodAnswer)(w, r)
+		})
+		setEndpoint(t, s, st, tenant, tok, im.URL)
+		callCtx, hangUp := context.WithCancel(ctx)
+		done := make(chan sm.Relay)
+		go func() {
+			relay, _ := s.PartsOrdering(callCtx, st, sm.Submission{Tenant: tenant, Token: tok, Body: body})
+			done <- relay
+		}()
+		<-arrived
+		hangUp()
+		close(release)
+		relay := <-done
+		if relay.Status != 200 || string(relay.Body) != goodAnswer || !relay.Check.OK || relay.RecordErr != nil {
+			t.Fatalf("relay %d %s %+v %v", relay.Status, relay.Body, relay.Check, relay.RecordErr)
+		}
+		if cs := listChecks(t, st, tenant); len(cs.Items) != 1 || !cs.Items[0].OK || cs.Items[0].Status != 200 {
+			t.Fatalf("checks %+v", cs)
 		}
 	})
 }
