@@ -80,7 +80,7 @@ func TestPartageTransport(t *testing.T) {
 			{"QueryToken", "companies.list", "GET", "/partage/api/companies" + token, nil, "", 200, "", ""},
 			{"GETBodyIgnored", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Content-Type": "application/json"}, `{"api_token":"nope"}`, 200, "", ""},
 			{"GETBodyTokenNotRead", "companies.list", "GET", "/partage/api/companies", map[string]string{"Content-Type": "application/json"}, `{"api_token":"` + seed.PartageDemoToken + `"}`, 401, "Invalid token. Company not found.", ""},
-			{"GETBodyTokenHint", "quotes.show", "GET", "/partage/api/quotes/PLAAAA", map[string]string{"Content-Type": "application/json"}, `{"api_token":"` + seed.PartageDemoToken + `"}`, 401, "The body of a GET is not read: send the token in the query, ?api_token=", ""},
+			{"GETBodyTokenHint", "quotes.show", "GET", "/partage/api/quotes/PLAAAA", map[string]string{"Content-Type": "application/json"}, `{"api_token":"` + seed.PartageDemoToken + `"}`, 401, "The body of a GET is not read: send the token in the query (?api_token=", ""},
 			{"WrongBodyToken", "quotes.create", "POST", "/partage/api/quotes", nil, `{"api_token":"nope",` + quote + `}`, 401, "Invalid token", ""},
 			{"TokenNotAString", "quotes.create", "POST", "/partage/api/quotes", nil, `{"api_token":12345,` + quote + `}`, 401, "Invalid token", ""},
 			{"NoTokenInBody", "quotes.create", "POST", "/partage/api/quotes", nil, `{` + quote + `}`, 401, "Invalid token", ""},
