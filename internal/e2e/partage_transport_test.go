@@ -92,6 +92,8 @@ func TestPartageTransport(t *testing.T) {
 			{"NoAccept", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": ""}, "", 406, "Send an Accept header that includes application/json", ""},
 			{"AcceptHTML", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "text/html"}, "", 406, "Not acceptable", ""},
 			{"AcceptJSONRefused", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "application/json;q=0"}, "", 406, "Not acceptable", ""},
+			{"AcceptJSONRefusedDecimal", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "application/json;q=0.000, text/html"}, "", 406, "Not acceptable", ""},
+			{"AcceptJSONLowQuality", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "application/json;q=0.001"}, "", 200, "", ""},
 			{"AcceptPDFForJSON", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "application/pdf"}, "", 406, "Not acceptable", ""},
 			{"AcceptGarbage", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": ";;;"}, "", 406, "Not acceptable", ""},
 			{"AcceptAnything", "companies.list", "GET", "/partage/api/companies" + token, map[string]string{"Accept": "*/*"}, "", 200, "", ""},

@@ -69,7 +69,7 @@ func accepts(values []string, pdf bool) bool {
 	for _, v := range values {
 		for part := range strings.SplitSeq(v, ",") {
 			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil || params["q"] == "0" {
+			if err != nil || refused(params["q"]) {
 				continue
 			}
 			switch mt {
@@ -83,6 +83,13 @@ func accepts(values []string, pdf bool) bool {
 		}
 	}
 	return false
+}
+
+// refused says whether a quality value ("0", "0.0", "0.000") turns a
+// media range down; a missing or unreadable one does not.
+func refused(q string) bool {
+	f, err := strconv.ParseFloat(q, 64)
+	return q != "" && err == nil && f == 0
 }
 
 // caller is what the credential check hands the handler: the company the
