@@ -17,9 +17,10 @@ import (
 const lintTools = "../../.ci/lint/node_modules/.bin"
 
 // TestOpenAPILint runs Spectral (ruleset spectral:oas) and Redocly
-// (ruleset recommended) on openapi.json, on the 3.0 document derived from
-// it, on the sandbox controls' document and on the ServiceMobility one:
-// both must report no error. Warnings are printed, not failed.
+// (ruleset recommended) on every served document (openapi.json, the
+// Partage, ServiceMobility and sandbox documents) and on the 3.0 documents
+// derived from openapi.json and openapi-partage.json: both must report no
+// error. Warnings are printed, not failed.
 // Without the linters (no `npm ci --prefix .ci/lint`) the test skips,
 // except under CI=true, where it fails.
 func TestOpenAPILint(t *testing.T) {
@@ -35,22 +36,27 @@ func TestOpenAPILint(t *testing.T) {
 			t.Skipf("%s is missing; install the linters with: npm ci --prefix .ci/lint", bin)
 		}
 	}
-	doc30, err := Downgrade(mockserver.OpenAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	// Every document, so that references between them resolve.
-	files := map[string][]byte{"openapi-3.0.json": doc30, ".spectral.json": []byte(`{"extends":["spectral:oas"]}`)}
+	files := map[string][]byte{".spectral.json": []byte(`{"extends":["spectral:oas"]}`)}
 	for name, b := range mockserver.Documents {
 		files[name] = b
+	}
+	docs := []string{"openapi.json", "openapi-partage.json", "openapi-servicemobility.json", "openapi-sandbox.json"}
+	for _, derived := range []struct{ from, name string }{{"openapi.json", "openapi-3.0.json"}, {"openapi-partage.json", "openapi-partage-3.0.json"}} {
+		doc30, err := Downgrade(files[derived.from])
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[derived.name] = doc30
+		docs = append(docs, derived.name)
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, doc := range []string{"openapi.json", "openapi-3.0.json", "openapi-sandbox.json", "openapi-servicemobility.json"} {
+	for _, doc := range docs {
 		t.Run("spectral/"+doc, func(t *testing.T) {
 			out := lint(t, dir, spectral, "lint", "--quiet", "-r", ".spectral.json", "-f", "json", doc)
 			var results []struct {

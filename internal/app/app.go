@@ -211,7 +211,7 @@ func (a *App) handler() (http.Handler, error) {
 	a.onShutdown = append(a.onShutdown, ctl.StopWaiting)
 	docs := []apidocs.Document{
 		{Name: partlyDoc.Name, Path: "/openapi.json", Raw: partlyDoc.Raw, Prefix: methods.PathPrefix, Derived30: "/openapi-3.0.json"},
-		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/"},
+		{Name: partageDoc.Name, Path: "/" + partageDoc.Name, Raw: partageDoc.Raw, Prefix: partage.PathPrefix + "/", Derived30: "/openapi-partage-3.0.json"},
 		{Name: smDoc.Name, Path: "/" + smDoc.Name, Raw: smDoc.Raw, Prefix: servicemobility.Prefix + "/"},
 	}
 	if !cfg.NoSandboxRoutes {

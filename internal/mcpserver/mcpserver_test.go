@@ -106,7 +106,8 @@ func TestToolsAndResources(t *testing.T) {
 	want := map[string]string{"guide://lifecycle": "", "scenario://current": "",
 		"openapi://openapi.json": "/openapi.json", "openapi://openapi-3.0.json": "/openapi-3.0.json",
 		"openapi://openapi-sandbox.json": "/openapi-sandbox.json",
-		"openapi://openapi-partage.json": "/openapi-partage.json", "openapi://openapi-servicemobility.json": "/openapi-servicemobility.json"}
+		"openapi://openapi-partage.json": "/openapi-partage.json", "openapi://openapi-partage-3.0.json": "/openapi-partage-3.0.json",
+		"openapi://openapi-servicemobility.json": "/openapi-servicemobility.json"}
 	pages, _ := fs.Glob(mockserver.Docs, "docs/*.md")
 	for _, p := range pages {
 		page := strings.TrimSuffix(path.Base(p), ".md")

@@ -58,6 +58,10 @@ func newError(status int, msgs ...string) *Error {
 var (
 	// ErrInvalidToken: no token, or one that belongs to no company.
 	ErrInvalidToken = newError(StatusUnauthorized, "Invalid token. Company not found.")
+	// ErrTokenInGETBody: a GET without ?api_token= that sent a body, which
+	// a GET's token is never read from.
+	ErrTokenInGETBody = newError(StatusUnauthorized, ErrInvalidToken.Messages[0],
+		"Invalid token. The body of a GET is not read: send the token in the query (?api_token=…).")
 	// ErrNotAcceptable: the Accept header does not admit application/json
 	// (contract: a missing or unacceptable Accept answers 406).
 	ErrNotAcceptable = newError(StatusInvalidQuote, "Not acceptable. Send an Accept header that includes application/json; */* is fine.")

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/partifact/mockserver/internal/httpapi"
 	"github.com/partifact/mockserver/internal/spec"
@@ -67,7 +69,7 @@ func accepts(values []string, pdf bool) bool {
 	for _, v := range values {
 		for part := range strings.SplitSeq(v, ",") {
 			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil || params["q"] == "0" {
+			if err != nil || refused(params["q"]) {
 				continue
 			}
 			switch mt {
@@ -83,6 +85,13 @@ func accepts(values []string, pdf bool) bool {
 	return false
 }
 
+// refused says whether a quality value ("0", "0.0", "0.000") turns a
+// media range down; a missing or unreadable one does not.
+func refused(q string) bool {
+	f, err := strconv.ParseFloat(q, 64)
+	return q != "" && err == nil && f == 0
+}
+
 // caller is what the credential check hands the handler: the company the
 // token belongs to, and the body, parsed once for both (it was parsed
 // three times, the largest cost of creating a quote).
@@ -94,7 +103,9 @@ type caller struct {
 // authenticate reads the API token of the body (a body that is not a JSON
 // object is refused first, as Invalid request format) or of the query, and
 // checks it in the call's transaction. A GET's body is not read: its token
-// is the query's.
+// is the query's, and a GET that sends a body but no query token is told
+// so beside the seed's message (clients such as Python's requests.get(…,
+// json=…) put it there).
 func authenticate(r *http.Request, raw []byte) (httpapi.Check, error) {
 	b := body{}
 	if r.Method == http.MethodPost {
@@ -103,9 +114,14 @@ func authenticate(r *http.Request, raw []byte) (httpapi.Check, error) {
 			return nil, err
 		}
 	}
-	token := tokenIn(b, r.URL.Query().Get("api_token"))
+	query := r.URL.Query().Get("api_token")
+	token := tokenIn(b, query)
+	tokenInGETBody := r.Method == http.MethodGet && query == "" && r.ContentLength != 0
 	return func(tx store.Tx) (any, error) {
 		company, err := Authenticate(tx, token)
+		if err == ErrInvalidToken && tokenInGETBody {
+			err = ErrTokenInGETBody
+		}
 		return caller{company, b}, err
 	}, nil
 }
@@ -117,6 +133,16 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// sentence is the edge's message ("the JSON nests deeper than 32 levels")
+// as a sentence of the family's messages, capitalized.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // family renders every error of the API as the seed does,
@@ -158,7 +184,7 @@ func (family) Render(_ string, err error) httpapi.Answer {
 				problems = append(problems, fmt.Sprintf("%s: %s.", p.Path, p.Message))
 			}
 			if len(problems) == 0 {
-				problems = append(problems, ref.Message+".")
+				problems = append(problems, sentence(ref.Message)+".")
 			}
 			e = invalidFormat(problems...)
 		}

@@ -42,6 +42,10 @@ func TestRenderRefusals(t *testing.T) {
 			!strings.HasPrefix(msgs[0], "Invalid request format. ") || strings.Count(msgs[0], "Invalid request format.") != 1 {
 			t.Errorf("%+v rendered %d %q", ref, a.Status, msgs)
 		}
+		// The edge's message is a sentence of the family's: capitalized.
+		if rest := strings.TrimPrefix(msgs[0], "Invalid request format. "); rest[0] >= 'a' && rest[0] <= 'z' {
+			t.Errorf("%+v rendered %q, a sentence in lower case", ref, msgs[0])
+		}
 	}
 }
 

@@ -72,6 +72,18 @@ func main() {
 	buf.WriteString("# prefix,lat,lon,state,city,zone\n")
 	buf.WriteString("# Derived by internal/partage/zipgen from the npm packages zipcodes 8.0.0 (BSD licence, Dav Glass)\n")
 	buf.WriteString("# and zipcode-to-timezone 0.0.9 (MIT licence, Dor Technologies). Do not edit.\n")
+	// The packages' licences travel with the table (embedded in the binary
+	// too), as the BSD licence asks of redistributions in binary form.
+	for _, lic := range []struct{ pkg, dir string }{{"zipcodes 8.0.0", *zipDir}, {"zipcode-to-timezone 0.0.9", *tzDir}} {
+		text, err := os.ReadFile(filepath.Join(lic.dir, "LICENSE"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		buf.WriteString("#\n# The licence of " + lic.pkg + ":\n#\n")
+		for line := range strings.Lines(string(text)) {
+			buf.WriteString(strings.TrimRight("# "+strings.TrimRight(line, "\r\n"), " ") + "\n")
+		}
+	}
 	for _, row := range derive(zips, zones) {
 		buf.WriteString(row + "\n")
 	}
