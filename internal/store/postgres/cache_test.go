@@ -15,8 +15,8 @@ import (
 )
 
 // TestCacheAcrossInstances: what an instance keeps of a tenant in its own
-// memory (credentials, whether it has faults, the clock it read, the world
-// itself) never hides a change another instance just made. Each change is
+// memory (credentials, webhook endpoints, whether it has faults, the clock
+// it read, the world itself) never hides a change another instance just made. Each change is
 // made on a and read on b at once, after b has read (and kept) the old
 // state; then the other way round.
 func TestCacheAcrossInstances(t *testing.T) {
@@ -90,6 +90,28 @@ func TestCacheAcrossInstances(t *testing.T) {
 		}
 		if got := keyOf(reader, added.APIKey); got != "" {
 			t.Fatalf("a key the reset removed is still found on the other instance: %q", got)
+		}
+
+		// Webhook endpoints: one subscribed on the writer is fanned out
+		// to by the reader's next event.
+		endpointsOf := func(s *postgres.Store) (n int) {
+			t.Helper()
+			view(s, func(tx store.Tx) error {
+				eps, err := tx.Endpoints(seed.RepairerIntegrationID)
+				n = len(eps)
+				return err
+			})
+			return n
+		}
+		if n := endpointsOf(reader); n != 0 {
+			t.Fatalf("%d endpoints before any was subscribed", n)
+		}
+		change(writer, func(tx store.Tx) error {
+			return tx.InsertEndpoint(store.Endpoint{ID: uuid.New(), IntegrationID: seed.RepairerIntegrationID,
+				URL: "http://127.0.0.1:9/hooks", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)})
+		})
+		if n := endpointsOf(reader); n != 1 {
+			t.Fatalf("%d endpoints on the other instance, want 1", n)
 		}
 
 		// Faults: the reader has seen none; one set on the writer fires

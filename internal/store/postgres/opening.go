@@ -85,7 +85,7 @@ func (t *tx) readOpening(br pgx.BatchResults, begin bool) error {
 	t.offset = time.Duration(offset)
 	t.now = t.dbNow.Add(t.offset).UTC().Truncate(time.Microsecond)
 	t.s.cache.opened(t.tenant, t.version, t.faults)
-	if a := t.assumed; a != nil && (a.version != t.version || (t.assumedNoFaults && t.faults)) {
+	if t.assumed && (t.snapshot.version != t.version || (t.assumedNoFaults && t.faults)) {
 		return t.failWith(errStale)
 	}
 	return nil
@@ -121,13 +121,25 @@ func (t *tx) failWith(err error) error {
 	return t.fail
 }
 
-// assume records that the transaction relies on c, what the cache keeps of
-// its tenant; false when it already relies on another version.
-func (t *tx) assume(c *cached) bool {
-	if t.assumed == nil {
-		t.assumed = c
+// snap is the snapshot the transaction may read from now, or nil (ask
+// the database): before its opening the one it started with (which the
+// opening checks), after it the one kept at its version. A transaction
+// that changed what snapshots hold reads it from the database.
+func (t *tx) snap() *snapshot {
+	switch {
+	case t.fail != nil || t.wroteCached:
+		return nil
+	case !t.opened:
+		if !t.lazy || t.snapshot == nil || !t.snapshot.complete() {
+			return nil
+		}
+		t.assumed = true
+		return t.snapshot
 	}
-	return t.assumed.version == c.version
+	if s := t.s.cache.get(t.tenant); s != nil && s.version == t.version && s.complete() {
+		return s
+	}
+	return nil
 }
 
 // do sends one statement, with the opening when the transaction has not

@@ -345,22 +345,43 @@ const tenantLockClass int32 = 0x6d6f636b // "mock"
 // time is seeded, in its own transaction, and the transaction starts
 // over; so does a read that trusted an out-of-date cache.
 func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
-	// A read opens lazily only in a tenant this instance has opened
-	// before: a tenant met for the first time is seeded before fn runs.
-	seeded, lazy := false, !write && s.cache.get(tenant) != nil
+	// A transaction starts with what the instance keeps of the tenant
+	// (read first if need be; a tenant met for the first time is seeded
+	// then, before fn runs) and opens lazily. One that finds the snapshot
+	// out of date runs again on one read anew; after a second time, it
+	// opens first.
+	seeded, lazy, stale := false, true, 0
 	for {
 		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		t := &tx{ctx: ctx, s: s, q: conn, tenant: tenant, write: write, lazy: lazy}
+		var snap *snapshot
+		if lazy {
+			if snap = s.cache.get(tenant); snap == nil {
+				snap, err = s.cache.load(ctx, conn, tenant)
+			}
+			if errors.Is(err, errNoTenant) && !seeded {
+				conn.Release()
+				if err := s.seed(ctx, tenant); err != nil {
+					return err
+				}
+				seeded = true
+				continue
+			}
+			if err != nil {
+				conn.Release()
+				return err
+			}
+		}
+		t := &tx{ctx: ctx, s: s, q: conn, tenant: tenant, write: write, lazy: lazy, snapshot: snap}
 		if !lazy {
 			err = t.open(true)
 		}
 		if err == nil {
 			err = t.call(conn, fn)
 		}
-		if t.fail == nil && !t.opened && t.assumed != nil {
+		if t.fail == nil && !t.opened && t.assumed {
 			// What the read took from the cache is checked even when it
 			// sent no statement.
 			_ = t.open(false)
@@ -371,6 +392,7 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 		switch {
 		case errors.Is(err, errNoTenant) && !seeded:
 			t.rollback(conn)
+			s.cache.forget(tenant) // dropped by another instance
 			if err := s.seed(ctx, tenant); err != nil {
 				return err
 			}
@@ -378,7 +400,9 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 			continue
 		case errors.Is(err, errStale) && lazy:
 			t.rollback(conn)
-			lazy = false
+			if stale++; stale == 2 {
+				lazy = false
+			}
 			continue
 		case err != nil:
 			t.rollback(conn)
@@ -396,9 +420,10 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 			}
 		}
 		conn.Release()
-		if t.wroteIntegrations || t.faults && t.write {
-			// The next read here opens first rather than trust this
-			// instance's cache of a version this write has changed.
+		if t.wroteCached || t.faults && t.write {
+			// This write changed the tenant's version, or may have
+			// changed whether it has faults: the next transaction here
+			// reads them anew rather than run on a snapshot out of date.
 			s.cache.forget(tenant)
 		}
 		if t.opened && t.dbNow.Sub(t.lastUsed) > touchEvery {

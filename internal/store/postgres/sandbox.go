@@ -33,12 +33,10 @@ func (t *tx) Faults(method string) ([]store.Fault, error) {
 	switch {
 	case t.opened && !t.faults && t.fail == nil:
 		return nil, nil
-	case !t.opened && t.lazy && t.fail == nil:
-		// A lazy read trusts the cache's "no faults" until its opening.
-		if c := t.s.cache.get(t.tenant); c != nil && !c.faults && t.assume(c) {
-			t.assumedNoFaults = true
-			return nil, nil
-		}
+	case !t.opened && t.lazy && t.fail == nil && t.snapshot != nil && !t.snapshot.faults:
+		// Trusted until the opening, which checks it.
+		t.assumed, t.assumedNoFaults = true, true
+		return nil, nil
 	}
 	return list(t, func(r scanner) (store.Fault, error) {
 		var f store.Fault

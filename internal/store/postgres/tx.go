@@ -40,13 +40,16 @@ type tx struct {
 	// the transaction inserted one. Without, Faults needs no round trip:
 	// every wire call asks for faults, and almost none finds any.
 	faults bool
-	// assumed is what a lazy read took from the cache before its opening
-	// (assumedNoFaults: that the tenant has no fault).
-	assumed         *cached
+	// snapshot is what the instance kept of the tenant when the
+	// transaction started (cache.go); assumed: the transaction took
+	// something from it before its opening (assumedNoFaults: that the
+	// tenant has no fault), which the opening then checks.
+	snapshot        *snapshot
+	assumed         bool
 	assumedNoFaults bool
-	// wroteIntegrations: integrations found now may not be committed, so
-	// they are not kept in the cache.
-	wroteIntegrations bool
+	// wroteCached: the transaction changed what snapshots hold, which it
+	// then reads from the database.
+	wroteCached bool
 	// fail ends the transaction whatever fn makes of it (stale cache, no
 	// tenant, a failed opening); done: fn has returned.
 	fail error
@@ -96,6 +99,19 @@ func (t *tx) exec(sql string, args ...any) (tag pgconn.CommandTag, err error) {
 func (t *tx) insert(sql string, args ...any) error {
 	tag, err := t.exec(sql+` ON CONFLICT DO NOTHING`, args...)
 	if err == nil && tag.RowsAffected() == 0 {
+		return store.ErrConflict
+	}
+	return err
+}
+
+// insertNew runs an INSERT of a row whose key was just made at random (an
+// event's, a delivery's id): it cannot be taken, so the insert need not
+// be speculative as insert's are, which costs the database about as much
+// again. Should it be taken all the same, the answer is ErrConflict as
+// insert's, but the transaction cannot go on: Update runs it again.
+func (t *tx) insertNew(sql string, args ...any) error {
+	_, err := t.exec(sql, args...)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" {
 		return store.ErrConflict
 	}
 	return err
@@ -191,35 +207,15 @@ func scanIntegration(r scanner) (store.Integration, error) {
 	return i, err
 }
 
-// IntegrationByKey finds the caller of every authenticated call: from the
-// cache when it keeps the key at the tenant's version (see cache.go).
+// IntegrationByKey finds the caller of every authenticated call.
 func (t *tx) IntegrationByKey(key string) (store.Integration, error) {
-	switch {
-	case t.opened:
-		if in, ok := t.s.cache.integration(t.tenant, t.version, key); ok && !t.wroteIntegrations {
+	if s := t.snap(); s != nil {
+		if in, ok := s.integrationByKey(key); ok {
 			return in, nil
 		}
-	case t.lazy && t.fail == nil:
-		if c := t.s.cache.get(t.tenant); c != nil {
-			if in, ok := t.s.cache.integration(t.tenant, c.version, key); ok && t.assume(c) {
-				return in, nil
-			}
-		}
+		return store.Integration{}, store.ErrNotFound
 	}
-	// The tenant's version is read with the row, in the same snapshot, so
-	// that what is kept is what that version holds.
-	var version int64
-	in, err := get(t, func(r scanner) (store.Integration, error) {
-		var i store.Integration
-		err := r.Scan(&i.ID, &i.APIKey, &i.OrganizationID, &i.Role, &i.ClientID, &i.WebhookSecret, &i.CreatedAt, &version)
-		utc(&i.CreatedAt)
-		return i, err
-	}, `SELECT `+integrationCols+`, (SELECT version FROM tenants WHERE tenant = $1)
-		FROM integrations WHERE tenant = $1 AND api_key = $2`, key)
-	if err == nil && !t.wroteIntegrations {
-		t.s.cache.keep(t.tenant, version, key, in)
-	}
-	return in, err
+	return get(t, scanIntegration, `SELECT `+integrationCols+` FROM integrations WHERE tenant = $1 AND api_key = $2`, key)
 }
 
 func (t *tx) Integration(id uuid.UUID) (store.Integration, error) {
@@ -227,12 +223,15 @@ func (t *tx) Integration(id uuid.UUID) (store.Integration, error) {
 }
 
 func (t *tx) IntegrationsOf(org uuid.UUID) ([]store.Integration, error) {
+	if s := t.snap(); s != nil {
+		return s.integrationsOf(org), nil
+	}
 	return list(t, scanIntegration, `SELECT `+integrationCols+` FROM integrations
 		WHERE tenant = $1 AND organization_id = $2 ORDER BY created_at, id`, org)
 }
 
 func (t *tx) InsertIntegration(i store.Integration) error {
-	t.wroteIntegrations = true
+	t.wroteCached = true
 	return t.insert(`INSERT INTO integrations (tenant, `+integrationCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		i.ID, i.APIKey, i.OrganizationID, i.Role, i.ClientID, i.WebhookSecret, i.CreatedAt)
 }
@@ -314,6 +313,12 @@ func (t *tx) Businesses(org uuid.UUID) ([]store.Business, error) {
 }
 
 func (t *tx) Business(id uuid.UUID) (store.Business, error) {
+	if s := t.snap(); s != nil {
+		if b, ok := s.businesses[id]; ok {
+			return b, nil
+		}
+		return store.Business{}, store.ErrNotFound
+	}
 	return get(t, scanBusiness, `SELECT `+businessCols+` FROM businesses WHERE tenant = $1 AND id = $2`, id)
 }
 
@@ -541,7 +546,7 @@ func (t *tx) UpdateProcurement(p store.Procurement) error {
 }
 
 func (t *tx) AddEvent(e store.Event) error {
-	return t.insert(`INSERT INTO events (tenant, id, type, organization_id, role, object_type, object_id, payload, created_at)
+	return t.insertNew(`INSERT INTO events (tenant, id, type, organization_id, role, object_type, object_id, payload, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		e.ID, e.Type, e.OrganizationID, e.Role, e.ObjectType, e.ObjectID, e.Payload, e.CreatedAt)
 }
