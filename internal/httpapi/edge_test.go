@@ -165,6 +165,8 @@ func TestEdgeAnswersInTheModulesShape(t *testing.T) {
 		{"PrefixWithoutSlash", "GET", "/test", ``, nil, 404, `{"oops":"refused 404","op":""}`},
 		{"WrongVerb", "GET", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
 		{"UnknownVerb", "FOO", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
+		{"UnknownVerbUnknownPath", "FOO", "/test/nope", ``, nil, 404, `{"oops":"refused 404","op":""}`},
+		{"UnknownVerbOutsideEveryPrefix", "FOO", "/elsewhere", ``, nil, 404, `{"elsewhere":true}`},
 		{"Tenant", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "Bad Name"}, 400, `{"oops":"refused 400","op":"echo"}`},
 		{"TwoTenants", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "b"}, 400, `{"oops":"refused 400","op":"echo"}`},
 		{"SameTenantTwice", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "a"}, 200, `{"n":1}`},
