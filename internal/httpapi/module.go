@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -174,6 +175,28 @@ type Answer struct {
 type Injected struct{ store.Fault }
 
 func (e *Injected) Error() string { return "injected fault " + e.ErrorType }
+
+// ByDesign is implemented by the errors an API answers by design, whatever
+// status its wire gives them (ServiceMobility answers bad input, and an
+// implementer that gave no answer, with a 500): they are no failure of the
+// server and are not logged as one.
+type ByDesign interface{ ByDesign() }
+
+// serverFailure says whether err, answered with a 5xx, is the server's own
+// failure (logged as an error): not an injected fault, an edge refusal of
+// the request, or an API's answer by design.
+func serverFailure(err error) bool {
+	var inj *Injected
+	var ref *Refusal
+	var bd ByDesign
+	switch {
+	case errors.As(err, &inj), errors.As(err, &bd):
+		return false
+	case errors.As(err, &ref):
+		return ref.Kind == Internal
+	}
+	return true
+}
 
 // Key qualifies an operation by its API, as faults, the journal and
 // coverage store it ("partly:repairer.jobs.get").
