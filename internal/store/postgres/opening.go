@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // A transaction's opening is its first round trip: BEGIN (for writes also
@@ -142,9 +143,29 @@ func (t *tx) snap() *snapshot {
 	return nil
 }
 
+// results is where a statement's result is read: a batch's (pgx's), or
+// the connection's for a statement sent alone (direct).
+type results interface {
+	Exec() (pgconn.CommandTag, error)
+	Query() (pgx.Rows, error)
+	QueryRow() pgx.Row
+}
+
+// direct sends one statement on its own, with pgx's own calls: one write
+// to the connection where a batch takes two.
+type direct struct {
+	t    *tx
+	sql  string
+	args []any
+}
+
+func (d direct) Exec() (pgconn.CommandTag, error) { return d.t.q.Exec(d.t.ctx, d.sql, d.args...) }
+func (d direct) Query() (pgx.Rows, error)         { return d.t.q.Query(d.t.ctx, d.sql, d.args...) }
+func (d direct) QueryRow() pgx.Row                { return d.t.q.QueryRow(d.t.ctx, d.sql, d.args...) }
+
 // do sends one statement, with the opening when the transaction has not
 // opened yet, and lets read take its result.
-func (t *tx) do(sql string, args []any, read func(br pgx.BatchResults) error) error {
+func (t *tx) do(sql string, args []any, read func(br results) error) error {
 	if t.fail != nil {
 		return t.fail
 	}
@@ -153,6 +174,9 @@ func (t *tx) do(sql string, args []any, read func(br pgx.BatchResults) error) er
 	}
 	if !t.write && writes(sql) {
 		return errReadOnly
+	}
+	if t.opened && t.begun {
+		return read(direct{t, sql, t.args(args)})
 	}
 	b := &pgx.Batch{}
 	opening, begin := !t.opened, false

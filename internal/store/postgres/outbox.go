@@ -127,7 +127,7 @@ func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
 }
 
 func (t *tx) sinkTotals(sql string, args ...any) (bytes int64, count int, err error) {
-	err = t.do(sql, args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&bytes, &count) })
+	err = t.do(sql, args, func(br results) error { return br.QueryRow().Scan(&bytes, &count) })
 	return bytes, count, err
 }
 

@@ -86,7 +86,7 @@ func param(a any) any {
 }
 
 func (t *tx) exec(sql string, args ...any) (tag pgconn.CommandTag, err error) {
-	err = t.do(sql, args, func(br pgx.BatchResults) error {
+	err = t.do(sql, args, func(br results) error {
 		tag, err = br.Exec()
 		return err
 	})
@@ -127,7 +127,7 @@ func (t *tx) update(sql string, args ...any) error {
 }
 
 func get[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (v T, err error) {
-	err = t.do(sql, args, func(br pgx.BatchResults) error {
+	err = t.do(sql, args, func(br results) error {
 		v, err = scan(br.QueryRow())
 		return err
 	})
@@ -138,7 +138,7 @@ func get[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (
 }
 
 func list[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (out []T, err error) {
-	err = t.do(sql, args, func(br pgx.BatchResults) error {
+	err = t.do(sql, args, func(br results) error {
 		rows, err := br.Query()
 		if err != nil {
 			return err
