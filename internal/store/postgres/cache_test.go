@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -163,6 +164,45 @@ func TestCacheAcrossInstances(t *testing.T) {
 				t.Errorf("a job of the replaced world: %v, want not found", found)
 			}
 			change(reader, func(tx store.Tx) error { return tx.InsertJob(job) })
+		}
+	}
+}
+
+// TestCacheTooBigToKeep: a tenant with more integrations than a snapshot
+// holds is not kept whole, and its calls find every key in the database.
+func TestCacheTooBigToKeep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, pgtest.New(t))
+	defer s.Close()
+	const tenant = "crowded"
+	var keys []string
+	if err := s.Update(ctx, tenant, func(tx store.Tx) error {
+		keys = keys[:0]
+		for i := range 300 {
+			in := store.Integration{ID: uuid.New(), APIKey: fmt.Sprintf("partly_crowd_%03d", i), OrganizationID: seed.RepairerOrgID,
+				Role: store.RoleRepairer, ClientID: "crowd", WebhookSecret: "whsec_crowd", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+			if err := tx.InsertIntegration(in); err != nil {
+				return err
+			}
+			keys = append(keys, in.APIKey)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the first call reads the snapshot, the second uses what is kept
+		for _, key := range []string{keys[0], keys[299], seed.RepairerAPIKey} {
+			var found error
+			if err := s.View(ctx, tenant, func(tx store.Tx) error {
+				_, found = tx.IntegrationByKey(key)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if found != nil {
+				t.Fatalf("%s: %v", key, found)
+			}
 		}
 	}
 }
