@@ -1,7 +1,10 @@
 // Package postgres is the durable Store: every tenant's world lives in one
 // Postgres database (a tenant column on every table), so several mock
-// instances on one database behave as one. Nothing is cached in process
-// memory: each wire method is one database transaction.
+// instances on one database behave as one. Each wire method is one
+// database transaction. An instance keeps in memory only what changes
+// seldom (a snapshot of each tenant's integrations, businesses and webhook
+// endpoints, and whether it has faults), and trusts it only as far as
+// every transaction's opening confirms it (cache.go, opening.go).
 //
 // Concurrency: a write transaction runs at READ COMMITTED and locks the rows
 // it transitions (Job, JobByExternal, Procurement and SupplierProcurement lock
