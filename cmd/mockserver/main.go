@@ -59,6 +59,7 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 	f.bind(stringValue{&cfg.DatabaseURL}, "database-url", "DATABASE_URL", "Postgres URL; empty keeps state in memory")
 	f.bind(positiveDuration{durationValue{&cfg.DatabaseConnectTimeout}}, "database-connect-timeout", "DATABASE_CONNECT_TIMEOUT", "how long one attempt to reach Postgres may take (also every later connection)")
 	f.bind(positiveInt{intValue{&cfg.DatabaseConnectAttempts}}, "database-connect-attempts", "DATABASE_CONNECT_ATTEMPTS", "attempts to reach Postgres at start-up before giving up, with backoff between them")
+	f.bind(positiveDuration{durationValue{&cfg.DatabaseTransactionTimeout}}, "database-transaction-timeout", "DATABASE_TRANSACTION_TIMEOUT", "how long one Postgres transaction may take before its call fails (a database that stopped answering)")
 	f.bind(positiveDuration{durationValue{&cfg.WriteTimeout}}, "write-timeout", "WRITE_TIMEOUT", "how long writing one answer may take, from its first byte")
 	f.bind(durationValue{&cfg.TenantIdle}, "tenant-idle", "TENANT_IDLE", "drop a tenant's world after this long unused, 0 never")
 	f.bind(choiceValue{logFormat, []string{"text", "json"}}, "log-format", "LOG_FORMAT", "log format: text or json")

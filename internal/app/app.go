@@ -58,8 +58,10 @@ type Config struct {
 	// and start-up gives up after DatabaseConnectAttempts.
 	DatabaseConnectTimeout  time.Duration
 	DatabaseConnectAttempts int
-	TenantIdle              time.Duration // drop worlds idle this long; 0: never
-	Logger                  *slog.Logger  // nil: slog.Default()
+	// DatabaseTransactionTimeout bounds each store transaction on Postgres.
+	DatabaseTransactionTimeout time.Duration
+	TenantIdle                 time.Duration // drop worlds idle this long; 0: never
+	Logger                     *slog.Logger  // nil: slog.Default()
 
 	// Webhooks: the retry schedule on the tenant's clock, hosts allowed
 	// beside loopback, the fallback poll interval, how long one attempt may
@@ -101,24 +103,25 @@ type Config struct {
 // flag and no environment variable, and of every test server.
 func DefaultConfig() Config {
 	return Config{
-		Addr:                    ":8080",
-		WriteTimeout:            DefaultWriteTimeout,
-		DatabaseConnectTimeout:  postgres.DefaultConnectTimeout,
-		DatabaseConnectAttempts: postgres.DefaultConnectAttempts,
-		TenantIdle:              time.Hour,
-		WebhookBackoff:          slices.Clone(webhooks.DefaultBackoff),
-		WebhookPoll:             time.Second,
-		WebhookTimeout:          webhooks.AttemptTimeout,
-		WebhookConcurrency:      webhooks.DefaultConcurrency,
-		WebhookPerTenant:        webhooks.DefaultPerTenant,
-		WebhookPerEndpoint:      webhooks.DefaultPerEndpoint,
-		WebhookBreakerTimeouts:  webhooks.DefaultBreakerTimeouts,
-		WebhookBreakerCooldown:  webhooks.DefaultBreakerCooldown,
-		WebhookMaxEndpoints:     webhooks.DefaultMaxEndpoints,
-		SinkMaxRecords:          store.DefaultSinkRecords,
-		SinkMaxBytes:            store.DefaultSinkBytes,
-		JournalSize:             controls.DefaultJournalSize,
-		MaxFaults:               store.DefaultMaxFaults,
+		Addr:                       ":8080",
+		WriteTimeout:               DefaultWriteTimeout,
+		DatabaseConnectTimeout:     postgres.DefaultConnectTimeout,
+		DatabaseConnectAttempts:    postgres.DefaultConnectAttempts,
+		DatabaseTransactionTimeout: postgres.DefaultTransactionTimeout,
+		TenantIdle:                 time.Hour,
+		WebhookBackoff:             slices.Clone(webhooks.DefaultBackoff),
+		WebhookPoll:                time.Second,
+		WebhookTimeout:             webhooks.AttemptTimeout,
+		WebhookConcurrency:         webhooks.DefaultConcurrency,
+		WebhookPerTenant:           webhooks.DefaultPerTenant,
+		WebhookPerEndpoint:         webhooks.DefaultPerEndpoint,
+		WebhookBreakerTimeouts:     webhooks.DefaultBreakerTimeouts,
+		WebhookBreakerCooldown:     webhooks.DefaultBreakerCooldown,
+		WebhookMaxEndpoints:        webhooks.DefaultMaxEndpoints,
+		SinkMaxRecords:             store.DefaultSinkRecords,
+		SinkMaxBytes:               store.DefaultSinkBytes,
+		JournalSize:                controls.DefaultJournalSize,
+		MaxFaults:                  store.DefaultMaxFaults,
 
 		ServiceMobilitySecret:  servicemobility.DefaultSecret,
 		ServiceMobilityTimeout: servicemobility.DefaultTimeout,
@@ -338,7 +341,8 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 		return memory.New(), nil
 	}
 	st, err := postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Options{
-		ConnectTimeout: cfg.DatabaseConnectTimeout, ConnectAttempts: cfg.DatabaseConnectAttempts, Logger: cfg.Logger})
+		ConnectTimeout: cfg.DatabaseConnectTimeout, ConnectAttempts: cfg.DatabaseConnectAttempts,
+		TransactionTimeout: cfg.DatabaseTransactionTimeout, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -49,15 +49,17 @@ import (
 
 // Store is a Store on a pgx connection pool.
 type Store struct {
-	pool     *pgxpool.Pool
-	cache    *cache
-	reads    reads
-	trims    trims
-	wake     chan struct{}
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	host     string
-	database string
+	pool  *pgxpool.Pool
+	cache *cache
+	reads reads
+	trims trims
+	// txTimeout bounds each transaction (Options.TransactionTimeout).
+	txTimeout time.Duration
+	wake      chan struct{}
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	host      string
+	database  string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -85,6 +87,12 @@ const (
 	connectBackoffMax      = 5 * time.Second
 )
 
+// DefaultTransactionTimeout bounds one transaction, from taking a
+// connection to its commit: a database that accepts connections and then
+// stops answering fails the call instead of holding it for ever. No
+// transaction of the mock takes a noticeable part of it.
+const DefaultTransactionTimeout = 30 * time.Second
+
 // Options is how Open reaches the database; zero values take the defaults.
 type Options struct {
 	// ConnectTimeout bounds each connection attempt (dial, TLS, start-up and
@@ -95,6 +103,9 @@ type Options struct {
 	ConnectAttempts int
 	// Logger hears one line per failed attempt; nil: slog.Default().
 	Logger *slog.Logger
+	// TransactionTimeout bounds every View and Update
+	// (DefaultTransactionTimeout).
+	TransactionTimeout time.Duration
 }
 
 // Open connects to the database at url with the default Options.
@@ -118,6 +129,9 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.TransactionTimeout <= 0 {
+		opts.TransactionTimeout = DefaultTransactionTimeout
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		// Without one, a host that accepts the connection and never
@@ -148,7 +162,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: listen: %s", describe(err, cfg.ConnConfig.ConnectTimeout))
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	s := &Store{pool: pool, cache: newCache(), wake: make(chan struct{}, 1), cancel: cancel,
+	s := &Store{pool: pool, cache: newCache(), txTimeout: opts.TransactionTimeout, wake: make(chan struct{}, 1), cancel: cancel,
 		host: Host(cfg.ConnConfig), database: cfg.ConnConfig.Database}
 	s.wg.Add(1)
 	go s.listen(lctx, cfg.ConnConfig, conn)
@@ -348,6 +362,8 @@ const tenantLockClass int32 = 0x6d6f636b // "mock"
 // time is seeded, in its own transaction, and the transaction starts
 // over; so does a read that trusted an out-of-date cache.
 func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.txTimeout)
+	defer cancel()
 	// A transaction starts with what the instance keeps of the tenant
 	// (read first if need be; a tenant met for the first time is seeded
 	// then, before fn runs) and opens lazily. One that finds the snapshot
