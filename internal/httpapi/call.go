@@ -186,7 +186,7 @@ func (p *pipeline) fail(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 	switch {
 	case errors.Is(err, context.Canceled):
 		a.Status = StatusClientClosed
-	case a.Status >= 500 && !errors.As(err, &inj):
+	case a.Status >= 500 && !a.Deliberate && !errors.As(err, &inj):
 		Failed(r, slog.LevelError, "request failed", "error", err)
 	}
 	o.Status, o.Variant, o.ContentType, o.Body = a.Status, a.Variant, "application/json", a.Body

@@ -167,6 +167,11 @@ type Answer struct {
 	Status  int
 	Variant string // its name for coverage ("not_found", "412", …)
 	Body    []byte
+	// Deliberate marks a status of 500 or more that the API answers by
+	// design to what the request asked (ServiceMobility answers bad input
+	// with 500), not a failure of the server: the edge logs every other
+	// such answer as a failure, and not this one.
+	Deliberate bool
 }
 
 // Injected is the error a fault makes a call end in; the family renders it

@@ -95,7 +95,13 @@ type family struct{}
 func (family) Render(_ string, err error) httpapi.Answer {
 	var ref *httpapi.Refusal
 	var inj *httpapi.Injected
+	var own *Error
+	// The module's own errors and the edge's refusals are answers the
+	// interface gives by design, 500 for bad input included; the rest is
+	// the server failing.
+	deliberate := true
 	switch {
+	case errors.As(err, &own):
 	case errors.As(err, &inj):
 		status := inj.Status
 		if status == 0 {
@@ -111,7 +117,7 @@ func (family) Render(_ string, err error) httpapi.Answer {
 		case httpapi.UnknownRoute, httpapi.MethodNotAllowed:
 			err = &Error{HTTPStatus: ref.Status, Msg: "No such operation: " + ref.Message + "."}
 		case httpapi.Internal:
-			err = &Error{HTTPStatus: http.StatusInternalServerError, Msg: internalMsg}
+			err, deliberate = &Error{HTTPStatus: http.StatusInternalServerError, Msg: internalMsg}, false
 		default:
 			msg := ref.Message
 			if ref.Path != "" {
@@ -119,9 +125,11 @@ func (family) Render(_ string, err error) httpapi.Answer {
 			}
 			err = invalid("Invalid request: %s.", msg)
 		}
+	default:
+		deliberate = false
 	}
 	status, body := Render(err)
-	return httpapi.Answer{Status: status, Variant: strconv.Itoa(status), Body: body}
+	return httpapi.Answer{Status: status, Variant: strconv.Itoa(status), Body: body, Deliberate: deliberate}
 }
 
 func (family) Variants(string) []string { return []string{variantUnauthorized, variantFailed} }
