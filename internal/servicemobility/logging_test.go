@@ -45,15 +45,17 @@ func (failing) View(context.Context, string, func(store.Tx) error) error {
 }
 
 // serveModule serves the module alone through the shared edge, logging to
-// logs.
-func serveModule(t *testing.T, st store.Store, logs io.Writer) string {
+// logs; the stand-in calls the reference implementation through that edge.
+func serveModule(t *testing.T, st store.Store, cfg sm.Config, logs io.Writer) string {
 	t.Helper()
 	doc, err := spec.ParseData(sm.DocumentName, mockserver.Documents[sm.DocumentName])
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := sm.Module(st, doc, sm.Config{})
-	h, err := httpapi.New(httpapi.Config{Store: st, Modules: []*httpapi.Module{m}, NoSandboxRoutes: true,
+	var h http.Handler
+	cfg.Edge = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })
+	m := sm.Module(st, doc, cfg)
+	h, err = httpapi.New(httpapi.Config{Store: st, Modules: []*httpapi.Module{m}, NoSandboxRoutes: true,
 		Fallback: m.Errors, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +85,7 @@ func TestOnlyFailuresLogErrors(t *testing.T) {
 	}
 
 	logs := &lockedBuffer{}
-	url := serveModule(t, memory.New(), logs)
+	url := serveModule(t, memory.New(), sm.Config{}, logs)
 	for _, body := range []string{`{"username":7}`, `[1,2`} {
 		if status := logon(url, body); status != http.StatusInternalServerError {
 			t.Fatalf("bad input %s: %d, want the interface's 500", body, status)
@@ -94,7 +96,7 @@ func TestOnlyFailuresLogErrors(t *testing.T) {
 	}
 
 	logs = &lockedBuffer{}
-	url = serveModule(t, failing{memory.New()}, logs)
+	url = serveModule(t, failing{memory.New()}, sm.Config{}, logs)
 	if status := logon(url, `{"username":"demo.technician","password":"demo-password"}`); status != http.StatusInternalServerError {
 		t.Fatalf("with the store down: %d", status)
 	}
