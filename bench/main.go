@@ -11,11 +11,17 @@
 //	           and Postgres when -database-url or DATABASE_URL is set)
 //	jobs.get   the hot read with the demo repairer, against the mock, a bare
 //	           net/http handler (the limit), WireMock and Prism
+//	jobs.insert  a new repair job per call
 //	lifecycle  every virtual user walks the README in a tenant of its own
 //	tenants    create and use -tenants tenants, then read the server's RSS
 //	webhooks   from the 200 of repairer.jobs.insert to delivery at a receiver
 //	partage.quotes  Partage quote creation (POST /partage/api/quotes) taking
 //	           turns with repairer.jobs.get on one mock, and their ratio
+//	servicemobility.orders  parts orders to the ServiceMobility reference
+//	           implementation, each for a new work order
+//
+// Write scenarios and the lifecycle run on the memory store, and on
+// Postgres too when -database-url or DATABASE_URL is set.
 //
 // WireMock and Prism are used when bench/install-peers.sh installed them.
 package main
@@ -34,7 +40,7 @@ import (
 	"time"
 )
 
-var allScenarios = []string{"startup", "jobs.get", "lifecycle", "tenants", "webhooks", "partage.quotes"}
+var allScenarios = []string{"startup", "jobs.get", "jobs.insert", "lifecycle", "tenants", "webhooks", "partage.quotes", "servicemobility.orders"}
 
 // harness holds the run's settings and the binaries it built.
 type harness struct {
@@ -141,6 +147,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			got = h.webhooksScenario()
 		case "partage.quotes":
 			got = h.partageQuotes()
+		case "jobs.insert":
+			got = h.jobsInsert()
+		case "servicemobility.orders":
+			got = h.serviceMobilityOrders()
 		}
 		rows = append(rows, got...)
 	}

@@ -15,9 +15,10 @@ import (
 	"github.com/partifact/mockserver/internal/seed"
 )
 
-// Targets from issue 8, checked in the notes.
+// Targets, checked in the notes: of the first round (issue 8), raised for
+// the bare handler by the second (issue 17, writes.go).
 const (
-	targetVsBare     = 0.5
+	targetVsBare     = 0.75
 	targetVsWireMock = 3
 	targetVsPrism    = 10
 	targetStartup    = 100 * time.Millisecond
@@ -193,11 +194,13 @@ func (h *harness) jobsGet() []row {
 		cold := mem.cold.rate() / t.cold.rate()
 		switch {
 		case t.target == "mock (postgres)":
-			t.note = fmt.Sprintf("%.2f× the memory store", t.total.rate()/mem.total.rate())
+			share := t.total.rate() / mem.total.rate()
+			t.note = fmt.Sprintf("%.2f× the memory store (target ≥ %.1f×: %s)", share, targetPostgresRatio, verdict(share >= targetPostgresRatio))
 		case t.target == "bare net/http":
-			ratios = append(ratios, fmt.Sprintf("%.2f× bare (target ≥ %.1f×: %s)", ratio, t.goal, verdict(ratio >= t.goal)))
+			ratios = append(ratios, fmt.Sprintf("%.2f× bare (target ≥ %.2f×: %s)", ratio, t.goal, verdict(ratio >= t.goal)))
 			if c := t.total.cpuPerRequest(); c > 0 {
-				ratios = append(ratios, fmt.Sprintf("%.1f× bare's CPU per request", float64(mem.total.cpuPerRequest())/float64(c)))
+				cpu := float64(mem.total.cpuPerRequest()) / float64(c)
+				ratios = append(ratios, fmt.Sprintf("%.2f× bare's CPU per request (target ≤ %.1f×: %s)", cpu, targetVsBareCPU, verdict(cpu <= targetVsBareCPU)))
 			}
 		default:
 			ratios = append(ratios, fmt.Sprintf("%.1f× %s warm, %.1f× in the first %v (target ≥ %.0f×: %s)",
@@ -221,25 +224,30 @@ func (h *harness) jobsGet() []row {
 // internal/e2e/lifecycle_test.go) again and again, each walk in a fresh
 // tenant, so every walk starts from the seeded world.
 func (h *harness) lifecycle() []row {
-	r := row{scenario: "lifecycle", target: "mock (memory)"}
-	s, _, _, err := h.readyMock("lifecycle", "")
-	if err != nil {
-		r.note = "failed: " + err.Error()
-		return []row{r}
-	}
-	defer s.stop()
-	var walks atomic.Int64
-	l := h.newLoad(s)
-	res := l.run(func(v *vu) error {
-		err := walk(v, s.url, fmt.Sprintf("lc-%d-%d", v.id, v.iter))
-		if err == nil && l.recording.Load() {
-			walks.Add(1)
+	var rows []row
+	for _, st := range h.stores() {
+		r := row{scenario: "lifecycle", target: "mock (" + st.kind + ")"}
+		s, _, _, err := h.readyMock("lifecycle-"+st.kind, st.url)
+		if err != nil {
+			r.note = "failed: " + err.Error()
+			rows = append(rows, r)
+			continue
 		}
-		return err
-	})
-	r.res, r.rss = &res, rssOf(s)
-	r.note = fmt.Sprintf("%d walks of 17 calls (%.0f walks/s), each in a new tenant", walks.Load(), float64(walks.Load())/res.elapsed.Seconds())
-	return []row{r}
+		var walks atomic.Int64
+		l := h.newLoad(s)
+		res := l.run(func(v *vu) error {
+			err := walk(v, s.url, fmt.Sprintf("lc-%d-%d-%d", runID, v.id, v.iter))
+			if err == nil && l.recording.Load() {
+				walks.Add(1)
+			}
+			return err
+		})
+		r.res, r.rss = &res, rssOf(s)
+		r.note = fmt.Sprintf("%d walks of 17 calls (%.0f walks/s), each in a new tenant", walks.Load(), float64(walks.Load())/res.elapsed.Seconds())
+		s.stop()
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // walk is the README walk-through: identify the vehicle, open the job, add

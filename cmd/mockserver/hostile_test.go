@@ -45,6 +45,9 @@ func hostileBodies() map[string]string {
 		"WrongTypes":  `{"identity":[],"parts":{},"quote":"van","Parts":"all","api_token":7,"method":[]}`,
 		"NotJSON":     `<?xml version="1.0"?><a/>`,
 		"ManyMembers": `{` + strings.TrimSuffix(strings.Repeat(`"k":1,`, 100000), ",") + `}`,
+		// A JSON-RPC batch: answered message by message, thousands of small
+		// requests would be answered with gigabytes (MCP).
+		"Batch": `[` + strings.TrimSuffix(strings.Repeat(`{"jsonrpc":"2.0","id":1,"method":"tools/list"},`, 20000), ",") + `]`,
 	}
 }
 
@@ -68,7 +71,10 @@ func hostileRoutes(t *testing.T) []hostileRoute {
 			out = append(out, hostileRoute{name, op.Verb, path})
 		}
 	}
-	return out
+	// Beside the documents: MCP over HTTP, in a fresh world and a named
+	// one, and the dashboard's controls.
+	return append(out, hostileRoute{"mcp", "POST", "/mcp"}, hostileRoute{"mcp", "POST", "/mcp/hostile"},
+		hostileRoute{"dashboard", "POST", "/ui/action"})
 }
 
 // TestHostileInput sends every hostile body to every route of every
@@ -88,6 +94,7 @@ func TestHostileInput(t *testing.T) {
 			}
 			p := start(t, db)
 			token := smToken(t, p)
+			session := mcpSession(t, p, "/mcp/hostile")
 			bodies := hostileBodies()
 			routes := hostileRoutes(t)
 			client := &http.Client{Timeout: 30 * time.Second}
@@ -95,7 +102,10 @@ func TestHostileInput(t *testing.T) {
 				for name, body := range bodies {
 					req, _ := http.NewRequest(rt.verb, p.url+rt.path, strings.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Accept", "application/json")
+					req.Header.Set("Accept", "application/json, text/event-stream")
+					if rt.path == "/mcp/hostile" {
+						req.Header.Set("Mcp-Session-Id", session)
+					}
 					req.Header.Set("x-mock-tenant", "hostile")
 					req.Header.Set("Authorization", "Bearer "+seed.RepairerAPIKey)
 					req.Header.Set("Partly-Integration-ID", seed.RepairerIntegrationID.String())
@@ -136,6 +146,39 @@ func definedFailure(rt hostileRoute, b []byte) bool {
 	var e struct{ Status, StatusMsg string }
 	return rt.doc == "openapi-servicemobility.json" && json.Unmarshal(b, &e) == nil && e.Status == "2001" &&
 		!strings.Contains(e.StatusMsg, "An error occurred")
+}
+
+// mcpSession opens an MCP session at path, by hand, and returns its id.
+func mcpSession(t *testing.T, p *proc, path string) string {
+	t.Helper()
+	id := ""
+	for _, msg := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"hostile","version":"0"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+	} {
+		req, _ := http.NewRequest(http.MethodPost, p.url+path, strings.NewReader(msg))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if id != "" {
+			req.Header.Set("Mcp-Session-Id", id)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("MCP %s: %d", msg, resp.StatusCode)
+		}
+		if id == "" {
+			id = resp.Header.Get("Mcp-Session-Id")
+		}
+	}
+	if id == "" {
+		t.Fatal("no MCP session id")
+	}
+	return id
 }
 
 func smToken(t *testing.T, p *proc) string {

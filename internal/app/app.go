@@ -45,7 +45,14 @@ type Config struct {
 	Addr string // listen address, e.g. ":8080" or "127.0.0.1:0"
 	// WriteTimeout bounds writing one answer, from its first byte.
 	WriteTimeout time.Duration
-	DatabaseURL  string // empty: the in-memory store
+	// ReadHeaderTimeout and ReadTimeout bound how long a request's headers,
+	// and the request with its body, may take to arrive; IdleTimeout closes
+	// a keep-alive connection that sends no request this long. Zero takes
+	// the defaults (DefaultReadHeaderTimeout, …); no flag sets them.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	DatabaseURL       string // empty: the in-memory store
 	// Start-up against Postgres: each connection attempt is bounded by
 	// DatabaseConnectTimeout (also every later connection the pool opens),
 	// and start-up gives up after DatabaseConnectAttempts.
@@ -167,9 +174,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.listener = ln
 	a.server = &http.Server{
 		Handler:           writeDeadline(h, cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cmp.Or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       cmp.Or(cfg.ReadTimeout, DefaultReadTimeout),
+		IdleTimeout:       cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	a.server.RegisterOnShutdown(a.dash.Shutdown)

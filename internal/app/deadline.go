@@ -11,6 +11,16 @@ import (
 // injected latency, the webhook probe) does not count.
 const DefaultWriteTimeout = 60 * time.Second
 
+// How long a client may take to send a request: its headers, and the
+// whole request with its body (1 MiB at most); and how long a keep-alive
+// connection may wait for its next request. A client that sends slowly
+// or holds connections open holds a goroutine this long at most.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+)
+
 // writeDeadline gives every answer a write deadline: set when the request
 // comes in (for what the server writes itself, such as 100 Continue) and
 // again when the handler starts its answer. It is a deadline per answer,

@@ -91,3 +91,39 @@ func TestClientThatNeverReads(t *testing.T) {
 		t.Fatalf("the client that did not read got the whole answer (%d of %d bytes): the server held it", got, full)
 	}
 }
+
+// TestSlowClients: a client that sends its headers slowly, one that sends
+// a body it never finishes, and an idle keep-alive connection are each let
+// go once their bound has passed (lowered here): the server closes the
+// connection.
+func TestSlowClients(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, apptest.Config(func(c *app.Config) {
+		c.ReadHeaderTimeout, c.ReadTimeout, c.IdleTimeout = 200*time.Millisecond, 400*time.Millisecond, 300*time.Millisecond
+	}))
+	addr := strings.TrimPrefix(a.URL(), "http://")
+	for _, c := range []struct{ name, send string }{
+		{"HeadersNeverEnd", "POST /api/2026-01/businesses.list HTTP/1.1\r\nHost: x\r\n"},
+		{"BodyNeverEnds", "POST /api/2026-01/businesses.list HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":"},
+		{"IdleKeepAlive", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, c.send); err != nil {
+				t.Fatal(err)
+			}
+			// Whatever the server answers, it ends the connection. The
+			// deadline is far past the lowered bounds and well short of
+			// the defaults (10 s, 30 s, 2 min), which would fail the test.
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.Copy(io.Discard, conn); err != nil {
+				t.Fatalf("the server kept the connection: %v", err)
+			}
+		})
+	}
+}

@@ -135,6 +135,44 @@ func TestCredentialAndTransportErrors(t *testing.T) {
 	}
 }
 
+// TestVerbsOutsideTheAPIs: the paths beside the APIs (health, documents,
+// dashboard) answer a verb they do not take with the verbs they do, and an
+// unknown verb on a path nothing serves is not found, typed like any other.
+func TestVerbsOutsideTheAPIs(t *testing.T) {
+	t.Parallel()
+	srv := sandbox.Start(t)
+	for _, c := range []struct {
+		verb, path string
+		status     int
+		allow      string
+	}{
+		{http.MethodPost, "/healthz", 405, "GET, HEAD"},
+		{"FOO", "/docs/sandbox.md", 405, "GET, HEAD"},
+		{http.MethodDelete, "/openapi.json", 405, "GET, HEAD"},
+		{"FOO", "/no-such-path", 404, ""},
+		{"FOO", "/api/2026-01/no.such.method", 404, ""},
+	} {
+		req, _ := http.NewRequest(c.verb, srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var e struct {
+			Type   string `json:"type"`
+			Errors []struct{ Message string }
+		}
+		if resp.StatusCode != c.status || resp.Header.Get("Allow") != c.allow || json.Unmarshal(body, &e) != nil || e.Type == "" {
+			t.Errorf("%s %s: %d Allow=%q %s, want %d Allow=%q and a typed body", c.verb, c.path, resp.StatusCode, resp.Header.Get("Allow"), body, c.status, c.allow)
+			continue
+		}
+		if c.status == 405 && (len(e.Errors) != 1 || !strings.Contains(e.Errors[0].Message, "GET or HEAD") || strings.Contains(e.Errors[0].Message, "POST")) {
+			t.Errorf("%s %s: %s, want the message to name %s alone", c.verb, c.path, body, c.allow)
+		}
+	}
+}
+
 // TestBadRequestNamesThePath: schema failures say where, for developers.
 func TestBadRequestNamesThePath(t *testing.T) {
 	t.Parallel()

@@ -182,11 +182,10 @@ func (p *pipeline) fail(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		// The verbs a path takes are HTTP's business, whatever the family.
 		w.Header().Set("Allow", ref.Allow)
 	}
-	var inj *Injected
 	switch {
 	case errors.Is(err, context.Canceled):
 		a.Status = StatusClientClosed
-	case a.Status >= 500 && !a.Deliberate && !errors.As(err, &inj):
+	case a.Status >= 500 && serverFailure(err):
 		Failed(r, slog.LevelError, "request failed", "error", err)
 	}
 	o.Status, o.Variant, o.ContentType, o.Body = a.Status, a.Variant, "application/json", a.Body

@@ -152,13 +152,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	// A path no route matches is a call of no operation, answered by the
 	// group whose prefix it is under.
-	e.r.NotFound(func(w http.ResponseWriter, req *http.Request) {
-		g := e.groupOf(req.URL.Path)
-		if rctx := chi.RouteContext(req.Context()); rctx != nil && g.prefix != "" {
-			rctx.RoutePatterns = append(rctx.RoutePatterns[:0], g.prefix+"*") // for the metrics' labels
-		}
-		e.p.handler(&route{g: g})(w, req)
-	})
+	e.r.NotFound(e.notFound)
 	e.r.MethodNotAllowed(e.methodNotAllowed)
 	return e.r, nil
 }
@@ -228,10 +222,19 @@ func (e *edge) familyOf(path string) ErrorFamily { return e.groupOf(path).errors
 // verbs a route may be called with, for the Allow header.
 var verbs = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
+func (e *edge) notFound(w http.ResponseWriter, r *http.Request) {
+	g := e.groupOf(r.URL.Path)
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && g.prefix != "" {
+		rctx.RoutePatterns = append(rctx.RoutePatterns[:0], g.prefix+"*") // for the metrics' labels
+	}
+	e.p.handler(&route{g: g})(w, r)
+}
+
 // methodNotAllowed answers a path called with a verb it does not take
 // (unknown verbs too) with the verbs it takes. A route of the pipeline at
 // that path refuses it as a call of its operation (observed like any
-// other); other paths answer in their group's family.
+// other); other paths answer in their group's family. A path that takes no
+// verb at all (the router's answer to any unknown verb) is not found.
 func (e *edge) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	var at *route
@@ -248,6 +251,10 @@ func (e *edge) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 				at = rt
 			}
 		}
+	}
+	if len(allow) == 0 {
+		e.notFound(w, r)
+		return
 	}
 	ref := refuse(MethodNotAllowed, http.StatusMethodNotAllowed, "", "this path is called with "+strings.Join(allow, " or "))
 	ref.Allow = strings.Join(allow, ", ")

@@ -168,6 +168,8 @@ func TestEdgeAnswersInTheModulesShape(t *testing.T) {
 		{"PrefixWithoutSlash", "GET", "/test", ``, nil, 404, `{"oops":"refused 404","op":""}`},
 		{"WrongVerb", "GET", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
 		{"UnknownVerb", "FOO", "/test/echo", ``, nil, 405, `{"oops":"refused 405","op":"echo"}`},
+		{"UnknownVerbUnknownPath", "FOO", "/test/nope", ``, nil, 404, `{"oops":"refused 404","op":""}`},
+		{"UnknownVerbOutsideEveryPrefix", "FOO", "/elsewhere", ``, nil, 404, `{"elsewhere":true}`},
 		{"Tenant", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "Bad Name"}, 400, `{"oops":"refused 400","op":"echo"}`},
 		{"TwoTenants", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "b"}, 400, `{"oops":"refused 400","op":"echo"}`},
 		{"SameTenantTwice", "POST", "/test/echo", `{"n":1}`, []string{"x-mock-tenant", "a", "x-partifact-tenant", "a"}, 200, `{"n":1}`},
@@ -409,5 +411,68 @@ func TestHeadAnswersAsGet(t *testing.T) {
 		if (status != http.StatusMethodNotAllowed && path != "/healthz") || h.Get("Allow") != "GET, HEAD" {
 			t.Errorf("DELETE %s: %d Allow %q, want 405 Allow \"GET, HEAD\"", path, status, h.Get("Allow"))
 		}
+	}
+}
+
+// allFives renders every error as a 500, as ServiceMobility's interface
+// answers bad input.
+type allFives struct{ oops }
+
+func (allFives) Render(op string, err error) httpapi.Answer {
+	return httpapi.Answer{Status: http.StatusInternalServerError, Variant: "500", Body: []byte(`{"five":true}`)}
+}
+
+type byDesign struct{}
+
+func (byDesign) Error() string { return "the implementer gave no answer" }
+func (byDesign) ByDesign()     {}
+
+// TestOnlyServerFailuresAreLoggedAsErrors: a family may answer bad input,
+// or an answer it gives by design, with a 500; neither is a failure of the
+// server, and only the server's own failure is logged as one.
+func TestOnlyServerFailuresAreLoggedAsErrors(t *testing.T) {
+	t.Parallel()
+	doc, err := spec.ParseData("test.json", []byte(testDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &httpapi.Module{Name: "test", Prefix: "/test/", Doc: doc, Errors: allFives{},
+		Routes: []httpapi.Route{
+			{Op: "echo", Verb: http.MethodPost, Path: "echo", Handle: func(c *httpapi.Call) (any, error) {
+				return nil, byDesign{}
+			}},
+			{Op: "boom", Verb: http.MethodPost, Path: "boom", Handle: func(c *httpapi.Call) (any, error) {
+				return nil, errors.New("a bug")
+			}},
+			{Op: "items.get", Verb: http.MethodGet, Path: "items/{id}", Handle: func(c *httpapi.Call) (any, error) {
+				return nil, nil
+			}},
+		}}
+	logs := &syncBuffer{}
+	h, err := httpapi.New(httpapi.Config{Store: memory.New(), Modules: []*httpapi.Module{m}, Fallback: elsewhere{},
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	deep := strings.Repeat("[", httpapi.MaxDepth+1) + strings.Repeat("]", httpapi.MaxDepth+1)
+	for _, c := range []struct{ path, body string }{
+		{"/test/echo", deep},        // refused by the edge
+		{"/test/echo", `{"n":"x"}`}, // fails the schema
+		{"/test/echo", `{"n":1}`},   // answered by design
+	} {
+		if status, _, _ := do(t, "POST", srv.URL+c.path, c.body); status != 500 {
+			t.Fatalf("%s %s: %d", c.path, c.body, status)
+		}
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("an answer by design was logged as a failure:\n%s", logs.String())
+	}
+	if status, _, _ := do(t, "POST", srv.URL+"/test/boom", ""); status != 500 {
+		t.Fatalf("boom: %d", status)
+	}
+	if n := strings.Count(logs.String(), `level=ERROR msg="request failed"`); n != 1 {
+		t.Fatalf("the server's own failure logged %d times, want once:\n%s", n, logs.String())
 	}
 }

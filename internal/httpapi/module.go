@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -167,11 +168,6 @@ type Answer struct {
 	Status  int
 	Variant string // its name for coverage ("not_found", "412", …)
 	Body    []byte
-	// Deliberate marks a status of 500 or more that the API answers by
-	// design to what the request asked (ServiceMobility answers bad input
-	// with 500), not a failure of the server: the edge logs every other
-	// such answer as a failure, and not this one.
-	Deliberate bool
 }
 
 // Injected is the error a fault makes a call end in; the family renders it
@@ -179,6 +175,28 @@ type Answer struct {
 type Injected struct{ store.Fault }
 
 func (e *Injected) Error() string { return "injected fault " + e.ErrorType }
+
+// ByDesign is implemented by the errors an API answers by design, whatever
+// status its wire gives them (ServiceMobility answers bad input, and an
+// implementer that gave no answer, with a 500): they are no failure of the
+// server and are not logged as one.
+type ByDesign interface{ ByDesign() }
+
+// serverFailure says whether err, answered with a 5xx, is the server's own
+// failure (logged as an error): not an injected fault, an edge refusal of
+// the request, or an API's answer by design.
+func serverFailure(err error) bool {
+	var inj *Injected
+	var ref *Refusal
+	var bd ByDesign
+	switch {
+	case errors.As(err, &inj), errors.As(err, &bd):
+		return false
+	case errors.As(err, &ref):
+		return ref.Kind == Internal
+	}
+	return true
+}
 
 // Key qualifies an operation by its API, as faults, the journal and
 // coverage store it ("partly:repairer.jobs.get").

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -543,6 +544,42 @@ func TestPaths(t *testing.T) {
 	}
 	if n := a.MCP().Sessions(); n != 1 {
 		t.Errorf("%d sessions open, want the one of team-a", n)
+	}
+}
+
+// TestBatchBound: a JSON-RPC batch (protocol versions before 2025-06-18)
+// holds at most MaxBatch messages, in a session or opening one: each is
+// answered in full, so thousands of tools/list in one request would be
+// answered with gigabytes.
+func TestBatchBound(t *testing.T) {
+	a := apptest.Start(t, app.DefaultConfig())
+	status, id, b := rawInit(t, a, "/mcp/batch")
+	if status != 200 || id == "" {
+		t.Fatalf("initialize: %d %s", status, b)
+	}
+	batch := func(n int, method string) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = map[string]any{"jsonrpc": "2.0", "id": i + 2, "method": method}
+		}
+		return out
+	}
+	h := http.Header{"Accept": {"application/json, text/event-stream"}, "Mcp-Session-Id": {id}}
+	status, b = post(t, a, http.MethodPost, "/mcp/batch", "", h, batch(mcpserver.MaxBatch, "tools/list"))
+	if status != 200 || strings.Count(string(b), `"tools":[`) != mcpserver.MaxBatch {
+		t.Fatalf("a batch of %d: %d %.300s", mcpserver.MaxBatch, status, b)
+	}
+	status, b = post(t, a, http.MethodPost, "/mcp/batch", "", h, batch(mcpserver.MaxBatch+1, "tools/list"))
+	if status != http.StatusBadRequest || !strings.Contains(string(b), fmt.Sprintf("at most %d messages", mcpserver.MaxBatch)) {
+		t.Fatalf("a batch of %d: %d %.300s", mcpserver.MaxBatch+1, status, b)
+	}
+	h.Del("Mcp-Session-Id")
+	status, b = post(t, a, http.MethodPost, "/mcp", "", h, batch(mcpserver.MaxBatch+1, "initialize"))
+	if status != http.StatusBadRequest || !strings.Contains(string(b), `"jsonrpc":"2.0"`) {
+		t.Fatalf("a batch of %d opening sessions: %d %.300s", mcpserver.MaxBatch+1, status, b)
+	}
+	if n := a.MCP().Sessions(); n != 1 {
+		t.Fatalf("%d sessions open, want the first", n)
 	}
 }
 

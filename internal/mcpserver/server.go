@@ -41,6 +41,11 @@ const (
 	DefaultSessionIdle = 30 * time.Minute
 	// MaxRequestBytes bounds one HTTP request to /mcp.
 	MaxRequestBytes = 1 << 20
+	// MaxBatch bounds the messages of one JSON-RPC batch (which protocol
+	// versions before 2025-06-18 allow): each is answered in full, so a
+	// batch of thousands of small requests would be answered with
+	// gigabytes.
+	MaxBatch = 16
 	// Path is where the streamable HTTP transport is served; /mcp/<world>
 	// works in a named world.
 	Path = "/mcp"
@@ -235,6 +240,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rpcError(w, http.StatusNotFound, "no MCP endpoint here: "+Path+" opens a session in a fresh world, "+Path+"/<world> in the world named (1 to 64 characters of a-z, 0-9, _ and -)")
 		return
 	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		var ok bool
+		if body, ok = readRequest(w, r); !ok {
+			return
+		}
+		if n := batchLen(body); n > MaxBatch {
+			rpcError(w, http.StatusBadRequest, fmt.Sprintf("a JSON-RPC batch holds at most %d messages; this one has %d", MaxBatch, n))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	if id := r.Header.Get("Mcp-Session-Id"); id != "" {
 		s.mu.Lock()
 		se := s.sessions[id]
@@ -260,17 +277,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Only an initialize request opens a session. Others without a session
 	// id (a newer protocol's discovery probe, which a client sends first)
 	// are answered by the SDK without one, and take no place under the cap.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, fmt.Sprintf("request body exceeds %d bytes", MaxRequestBytes), http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "the request body could not be read", http.StatusBadRequest)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	if !initializes(body) {
 		s.sdk.ServeHTTP(w, r)
 		return
@@ -285,6 +291,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	se.opening = false
 	s.mu.Unlock()
+}
+
+// readRequest reads a POST's body, at most MaxRequestBytes.
+func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, fmt.Sprintf("request body exceeds %d bytes", MaxRequestBytes), http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "the request body could not be read", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+// batchLen is how many messages a JSON-RPC batch holds; 0 for a single
+// message or a body that is not a batch (the SDK words its refusal).
+func batchLen(body []byte) int {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '[' {
+		return 0
+	}
+	var batch []json.RawMessage
+	if json.Unmarshal(body, &batch) != nil {
+		return 0
+	}
+	return len(batch)
 }
 
 // initializes says whether a JSON-RPC message or batch holds an

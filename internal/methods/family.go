@@ -171,7 +171,10 @@ func refusalVariant(ref *httpapi.Refusal) *Error {
 		}
 		return &Error{Type: VariantBadRequest, Fields: fields}
 	case httpapi.MethodNotAllowed:
-		return BadRequest("", "wire methods are called with POST")
+		if ref.Allow == http.MethodPost {
+			return BadRequest("", "wire methods are called with POST")
+		}
+		return BadRequest("", ref.Message) // a path outside the API (the docs, the dashboard)
 	}
 	return BadRequest(ref.Path, ref.Message)
 }

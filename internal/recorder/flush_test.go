@@ -1,9 +1,12 @@
 package recorder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"runtime/pprof"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,4 +102,57 @@ func (s *switchable) Record(ctx context.Context, tenant string, rec store.Record
 		return errors.New("connection refused")
 	}
 	return s.Store.Record(ctx, tenant, rec)
+}
+
+// slow holds every write until released.
+type slow struct {
+	store.Store
+	release chan struct{}
+}
+
+func (s *slow) Record(ctx context.Context, tenant string, rec store.Recording) error {
+	<-s.release
+	return s.Store.Record(ctx, tenant, rec)
+}
+
+// TestOneRoundInFlight: while the store is slow, calls in many worlds
+// keep coming and each batch-full mark used to start another background
+// round over every buffered world, each waiting for a writer and holding
+// its list of worlds (thousands of goroutines and O(worlds²) memory).
+// Only one round is ever in flight; once the store answers, every call is
+// written.
+func TestOneRoundInFlight(t *testing.T) {
+	// Not parallel: the goroutines of this package are counted.
+	st := &slow{Store: memory.New(), release: make(chan struct{})}
+	r := New(st, 10, nil)
+	const worlds = 8 * flushBatch
+	for i := range worlds {
+		r.Journal(fmt.Sprint("w", i), store.JournalEntry{ID: uuid.New(), Time: time.Now(), Method: "m", Status: 200})
+		r.Count(fmt.Sprint("w", i), "m 200")
+	}
+	if n := goroutinesIn("(*Recorder).background("); n > 1 {
+		t.Errorf("%d background rounds in flight after %d calls, want at most 1", n, worlds)
+	}
+	close(st.release)
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range worlds {
+		if cov, _ := st.Coverage(context.Background(), fmt.Sprint("w", i)); cov["m 200"] != 1 {
+			t.Fatalf("world w%d: coverage %v, want its one call", i, cov)
+		}
+	}
+}
+
+// goroutinesIn counts the goroutines with fn on their stack.
+func goroutinesIn(fn string) int {
+	var buf bytes.Buffer
+	_ = pprof.Lookup("goroutine").WriteTo(&buf, 2)
+	n := 0
+	for _, g := range strings.Split(buf.String(), "\n\n") {
+		if strings.Contains(g, fn) {
+			n++
+		}
+	}
+	return n
 }

@@ -71,7 +71,8 @@ type Recorder struct {
 	entries  int // journal entries not yet taken by a flush
 	armed    bool
 	kicked   bool
-	failures int // background rounds that failed in a row
+	running  bool // a background round is writing; it schedules the next
+	failures int  // background rounds that failed in a row
 	closed   bool
 	stripped int // entries kept without bodies since the last warning
 	dropped  int // entries dropped since the last warning
@@ -194,9 +195,11 @@ func (r *Recorder) CountEvents(tenant string, types []string) {
 }
 
 // schedule arms a flush after flushEvery (longer after failures), or at
-// once when a batch is full. Called with mu held.
+// once when a batch is full. While a round runs, nothing is armed: the
+// round schedules the next when it ends, so at most one round is ever in
+// flight however fast calls come. Called with mu held.
 func (r *Recorder) schedule() {
-	if r.closed {
+	if r.closed || r.running {
 		return
 	}
 	if !r.armed {
@@ -221,14 +224,15 @@ func (r *Recorder) delay() time.Duration {
 // anything is left (new items, or batches that failed and went back).
 func (r *Recorder) background() {
 	r.mu.Lock()
-	r.armed, r.kicked = false, false
-	closed := r.closed
-	r.mu.Unlock()
-	if closed {
+	if r.closed || r.running {
+		r.mu.Unlock()
 		return
 	}
+	r.armed, r.kicked, r.running = false, false, true
+	r.mu.Unlock()
 	failed, err := r.flushAll(context.Background(), true)
 	r.mu.Lock()
+	r.running = false
 	if failed > 0 {
 		r.failures++
 	} else {

@@ -23,6 +23,11 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("servicemobility: %d: %s", e.HTTPStatus, e.Msg) }
 
+// ByDesign marks every Error as the interface's answer by design, not a
+// failure of the server (httpapi.ByDesign): a 500 here is bad input or an
+// implementer that gave no answer.
+func (e *Error) ByDesign() {}
+
 // unauthorized is a 401.
 func unauthorized(msg string) *Error { return &Error{HTTPStatus: http.StatusUnauthorized, Msg: msg} }
 

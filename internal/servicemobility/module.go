@@ -95,13 +95,7 @@ type family struct{}
 func (family) Render(_ string, err error) httpapi.Answer {
 	var ref *httpapi.Refusal
 	var inj *httpapi.Injected
-	var own *Error
-	// The module's own errors and the edge's refusals are answers the
-	// interface gives by design, 500 for bad input included; the rest is
-	// the server failing.
-	deliberate := true
 	switch {
-	case errors.As(err, &own):
 	case errors.As(err, &inj):
 		status := inj.Status
 		if status == 0 {
@@ -117,7 +111,7 @@ func (family) Render(_ string, err error) httpapi.Answer {
 		case httpapi.UnknownRoute, httpapi.MethodNotAllowed:
 			err = &Error{HTTPStatus: ref.Status, Msg: "No such operation: " + ref.Message + "."}
 		case httpapi.Internal:
-			err, deliberate = &Error{HTTPStatus: http.StatusInternalServerError, Msg: internalMsg}, false
+			err = &Error{HTTPStatus: http.StatusInternalServerError, Msg: internalMsg}
 		default:
 			msg := ref.Message
 			if ref.Path != "" {
@@ -125,11 +119,9 @@ func (family) Render(_ string, err error) httpapi.Answer {
 			}
 			err = invalid("Invalid request: %s.", msg)
 		}
-	default:
-		deliberate = false
 	}
 	status, body := Render(err)
-	return httpapi.Answer{Status: status, Variant: strconv.Itoa(status), Body: body, Deliberate: deliberate}
+	return httpapi.Answer{Status: status, Variant: strconv.Itoa(status), Body: body}
 }
 
 func (family) Variants(string) []string { return []string{variantUnauthorized, variantFailed} }

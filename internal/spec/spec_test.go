@@ -3,6 +3,8 @@ package spec
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -134,4 +136,50 @@ func TestValidateProblemsAreDistinct(t *testing.T) {
 			t.Errorf("%s %s: %+v, want %+v", c.op, c.body, got, c.want)
 		}
 	}
+}
+
+// TestRefusingAWideValueAllocatesLittle: refusing a wide value must not
+// format it into error texts (a oneOf's branches each wrap the value's
+// errors, and kin-openapi writes the value into every one of them by
+// default). Refusing it allocates no more than a small multiple of what
+// decoding it did (kin-openapi copies the value for each branch of the
+// oneOf, here three). Not parallel: the process's allocations are counted.
+func TestRefusingAWideValueAllocatesLittle(t *testing.T) {
+	d, err := Parse("openapi-sandbox.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := BodySchema(d.Op("sandbox.clock.set").Operation) // a oneOf of three objects
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 20000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%d":{"x":[1]}`, i)
+	}
+	b.WriteString("}")
+	var v any
+	decoding := allocated(func() {
+		if err := json.Unmarshal([]byte(b.String()), &v); err != nil {
+			t.Fatal(err)
+		}
+	})
+	var problems []Problem
+	refusing := allocated(func() { problems = Validate(schema, v, true) })
+	if len(problems) == 0 {
+		t.Fatal("the value passed")
+	}
+	if refusing > 3*decoding {
+		t.Fatalf("refusing the value allocated %d bytes, decoding it %d: more than 3 times", refusing, decoding)
+	}
+}
+
+// allocated is how many bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -39,7 +39,9 @@ func (e *StatusError) Error() string { return fmt.Sprintf("store: invalid status
 // Store is implemented by the memory and Postgres adapters.
 type Store interface {
 	// View runs fn in a read-only transaction of tenant, seeding the tenant
-	// first if it does not exist.
+	// first if it does not exist. fn may run more than once (the Postgres
+	// store runs it again when what the instance kept of the tenant was out
+	// of date): it must set what it hands out afresh each time.
 	View(ctx context.Context, tenant string, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction of tenant. If fn returns an
 	// error nothing it wrote is kept. If fn returns ErrConflict (a concurrent

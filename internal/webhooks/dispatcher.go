@@ -190,16 +190,24 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 // and none of the tenants and endpoints whose share is in use or that are
 // held back, so a tenant with a backlog never fills a round; rounds go on
 // while they find something and slots are free.
+//
+// Slots are filled level by level: a round at level n passes over every
+// tenant with n or more deliveries in flight, and the level rises only when
+// a round finds nothing. So a slot that frees goes first to a tenant with
+// nothing in flight, then to one with one, and so on: tenants whose
+// receivers hang hold the slots only while no other tenant has a delivery
+// due, and another tenant's delivery waits at most for the next slot to
+// free (one attempt timeout), however many tenants' receivers hang.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
 	slots := make(chan struct{}, d.cfg.Concurrency)
 	poll := time.NewTicker(d.cfg.Poll)
 	defer poll.Stop()
 	wake := d.cfg.Store.Wakeups()
-	failures := 0
+	failures, level := 0, 1
 	for {
 		if free := cap(slots) - len(slots); free > 0 {
-			skipTenants, skipEndpoints := d.skips(time.Now())
+			skipTenants, skipEndpoints, busiest := d.skips(time.Now(), level)
 			claimed, err := d.cfg.Store.ClaimDeliveries(d.sendCtx, store.Claim{Limit: free, Lease: d.lease, PerTenant: 1,
 				SkipTenants: skipTenants, SkipEndpoints: skipEndpoints})
 			if err != nil {
@@ -237,10 +245,15 @@ func (d *Dispatcher) loop() {
 					return
 				case <-d.freed:
 				}
+				level = 1
 				continue
 			}
 			if len(claimed) > 0 {
 				continue // the next round may find other tenants' deliveries
+			}
+			if level <= busiest && level < d.cfg.PerTenant {
+				level++ // nothing for tenants this idle: let busier ones take more
+				continue
 			}
 		}
 		select {
@@ -250,19 +263,23 @@ func (d *Dispatcher) loop() {
 		case <-poll.C:
 		case <-d.freed:
 		}
+		level = 1
 	}
 }
 
-// skips lists the tenants and endpoints a claim passes over: those whose
-// share is in flight, and endpoints held back by their breaker (open, or
-// half-open with its probe in flight).
-func (d *Dispatcher) skips(now time.Time) (tenants []string, endpoints []uuid.UUID) {
+// skips lists the tenants and endpoints a claim at level passes over:
+// tenants with level or more deliveries in flight (or their whole share),
+// endpoints whose share is in flight, and endpoints held back by their
+// breaker (open, or half-open with its probe in flight). busiest is the
+// most deliveries any tenant has in flight.
+func (d *Dispatcher) skips(now time.Time, level int) (tenants []string, endpoints []uuid.UUID, busiest int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for t, n := range d.tenants {
-		if n >= d.cfg.PerTenant {
+		if n >= min(level, d.cfg.PerTenant) {
 			tenants = append(tenants, t)
 		}
+		busiest = max(busiest, n)
 	}
 	for ep, n := range d.endpoints {
 		if n >= d.cfg.PerEndpoint {
@@ -279,7 +296,7 @@ func (d *Dispatcher) skips(now time.Time) (tenants []string, endpoints []uuid.UU
 			delete(d.breakers, ep)
 		}
 	}
-	return tenants, endpoints
+	return tenants, endpoints, busiest
 }
 
 // hold counts a claimed delivery in flight; one to an endpoint past its

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,6 +111,118 @@ func TestFairnessAcrossWorlds(t *testing.T) {
 			t.Fatalf("A had %d attempts in flight at once, want its share, %d", maxOpen, webhooks.DefaultPerTenant)
 		}
 	})
+}
+
+// TestFairnessManyHangingWorlds: more worlds hang on their receivers than
+// the dispatcher has shares for, so every slot is held; another world's
+// delivery then takes one of the next slots that free, before any world
+// that holds a slot gets another, however long their backlogs: only the
+// worlds that were waiting with nothing in flight go before it. It waits
+// for attempts to end, not for the hanging worlds' queues. (Slots free one
+// at a time here: the hanging receiver lets its requests go one by one.)
+func TestFairnessManyHangingWorlds(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, base app.Config) {
+		base.WebhookTimeout = time.Minute // nothing frees a slot but the test
+		s := start(t, base)
+		dead := newGated(t)
+		good := newReceiver(t, nil)
+		worlds := webhooks.DefaultConcurrency/webhooks.DefaultPerTenant + 2
+		for w := range worlds {
+			tenant := fmt.Sprint("hang-", w)
+			for i := range 2 * webhooks.DefaultPerTenant {
+				s.subscribe(tenant, seed.RepairerIntegrationID, fmt.Sprintf("%s/%s/%d", dead.srv.URL, tenant, i))
+			}
+			for i := range 3 {
+				if code := s.insertJob(tenant, fmt.Sprintf("H-%d", i)); code != 200 {
+					t.Fatalf("jobs.insert: %d", code)
+				}
+			}
+		}
+		dead.waitArrivals(t, webhooks.DefaultConcurrency) // every slot is held
+		// The worlds holding no slot wait with deliveries due; they go first.
+		waiting := worlds - dead.worlds()
+		s.subscribe("patient", seed.RepairerIntegrationID, good.srv.URL)
+		if code := s.insertJob("patient", "P-1"); code != 200 {
+			t.Fatalf("jobs.insert: %d", code)
+		}
+		for released := 1; ; released++ {
+			dead.one <- struct{}{} // one slot frees
+			select {
+			case r := <-good.got:
+				if r.env.Type != "repairer.job.inserted" {
+					t.Fatalf("got %+v", r.env)
+				}
+				if released > waiting+1 {
+					t.Fatalf("the delivery took the slot freed %dth; only %d worlds waited before it", released, waiting)
+				}
+				return
+			case <-dead.arrived:
+				if released == 3*webhooks.DefaultConcurrency {
+					t.Fatalf("%d slots freed went to the hanging worlds, none to the waiting delivery", released)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("a freed slot was not used")
+			}
+		}
+	})
+}
+
+// gated is a receiver that holds every request until the test lets one
+// go (one), answering it 200. It notes the first segment of each path.
+type gated struct {
+	srv     *httptest.Server
+	one     chan struct{}
+	arrived chan struct{}
+	n       atomic.Int64
+
+	mu     sync.Mutex
+	firsts map[string]bool
+}
+
+// worlds is how many first path segments came.
+func (g *gated) worlds() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.firsts)
+}
+
+func newGated(t *testing.T) *gated {
+	g := &gated{one: make(chan struct{}), arrived: make(chan struct{}, 1000), firsts: map[string]bool{}}
+	done := make(chan struct{})
+	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		g.mu.Lock()
+		g.firsts[first] = true
+		g.mu.Unlock()
+		g.n.Add(1)
+		g.arrived <- struct{}{}
+		select {
+		case <-g.one:
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() {
+		close(done)
+		g.srv.Close()
+	})
+	return g
+}
+
+// waitArrivals drains the arrivals until n requests came, at most 20 s.
+func (g *gated) waitArrivals(t *testing.T, n int) {
+	t.Helper()
+	for g.n.Load() < int64(n) {
+		select {
+		case <-g.arrived:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("the receiver got %d requests, want %d", g.n.Load(), n)
+		}
+	}
+	for len(g.arrived) > 0 {
+		<-g.arrived
+	}
 }
 
 // TestCircuitBreaker: an endpoint whose attempts keep timing out is held

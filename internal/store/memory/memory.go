@@ -149,7 +149,10 @@ type world struct {
 
 	procurements map[uuid.UUID]store.Procurement
 
-	outbox []store.Event
+	outbox   []store.Event
+	eventIDs map[uuid.UUID]struct{} // of outbox, so a new event's check costs nothing
+	// procurementsOf counts the procurements of each job.
+	procurementsOf map[uuid.UUID]int
 
 	endpoints  []store.Endpoint
 	deliveries []store.Delivery // oldest first
@@ -179,24 +182,26 @@ type orgKey struct {
 
 func newWorld(s seed.World) *world {
 	w := &world{
-		orgs:          map[uuid.UUID]store.Organization{},
-		businesses:    map[uuid.UUID]store.Business{},
-		integrations:  map[uuid.UUID]store.Integration{},
-		keys:          map[string]uuid.UUID{},
-		clients:       map[string]store.Client{},
-		codes:         map[string]store.AccessCode{},
-		workProviders: s.WorkProviders,
-		vehicles:      s.Vehicles,
-		catalogue:     s.Catalogue,
-		jobs:          map[uuid.UUID]store.Job{},
-		jobsByExt:     map[orgKey]uuid.UUID{},
-		parts:         map[uuid.UUID][]store.Part{},
-		procurements:  map[uuid.UUID]store.Procurement{},
-		attempts:      map[uuid.UUID][]store.Attempt{},
-		sinkAccepted:  map[string]int{},
-		coverage:      map[string]int{},
-		partage:       newPartageWorld(s.PartageCompanies),
-		inboxes:       map[uuid.UUID]*inbox{},
+		orgs:           map[uuid.UUID]store.Organization{},
+		businesses:     map[uuid.UUID]store.Business{},
+		integrations:   map[uuid.UUID]store.Integration{},
+		keys:           map[string]uuid.UUID{},
+		clients:        map[string]store.Client{},
+		codes:          map[string]store.AccessCode{},
+		workProviders:  s.WorkProviders,
+		vehicles:       s.Vehicles,
+		catalogue:      s.Catalogue,
+		jobs:           map[uuid.UUID]store.Job{},
+		jobsByExt:      map[orgKey]uuid.UUID{},
+		parts:          map[uuid.UUID][]store.Part{},
+		procurements:   map[uuid.UUID]store.Procurement{},
+		eventIDs:       map[uuid.UUID]struct{}{},
+		procurementsOf: map[uuid.UUID]int{},
+		attempts:       map[uuid.UUID][]store.Attempt{},
+		sinkAccepted:   map[string]int{},
+		coverage:       map[string]int{},
+		partage:        newPartageWorld(s.PartageCompanies),
+		inboxes:        map[uuid.UUID]*inbox{},
 	}
 	for _, o := range s.Organizations {
 		w.orgs[o.ID] = o
@@ -608,13 +613,7 @@ func (t *tx) SupplierProcurements(supplier uuid.UUID, status string) ([]store.Pr
 }
 
 func (t *tx) JobProcurementCount(job uuid.UUID) (int, error) {
-	n := 0
-	for _, p := range t.w.procurements {
-		if p.JobID == job {
-			n++
-		}
-	}
-	return n, nil
+	return t.w.procurementsOf[job], nil
 }
 
 func (t *tx) InsertProcurement(p store.Procurement) error {
@@ -625,7 +624,11 @@ func (t *tx) InsertProcurement(p store.Procurement) error {
 		return store.ErrConflict
 	}
 	t.w.procurements[p.ID] = cloneProcurement(p)
-	t.undo = append(t.undo, func() { delete(t.w.procurements, p.ID) })
+	t.w.procurementsOf[p.JobID]++
+	t.undo = append(t.undo, func() {
+		delete(t.w.procurements, p.ID)
+		t.w.procurementsOf[p.JobID]--
+	})
 	return nil
 }
 
@@ -637,6 +640,7 @@ func (t *tx) UpdateProcurement(p store.Procurement) error {
 	if !ok {
 		return store.ErrNotFound
 	}
+	p.JobID = old.JobID // a procurement is for its job for good (and counted so)
 	t.w.procurements[p.ID] = cloneProcurement(p)
 	t.undo = append(t.undo, func() { t.w.procurements[p.ID] = old })
 	return nil
@@ -646,12 +650,16 @@ func (t *tx) AddEvent(e store.Event) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(t.w.outbox, func(x store.Event) bool { return x.ID == e.ID }) {
+	if _, ok := t.w.eventIDs[e.ID]; ok {
 		return store.ErrConflict
 	}
 	n := len(t.w.outbox)
 	t.w.outbox = append(t.w.outbox, e)
-	t.undo = append(t.undo, func() { t.w.outbox = t.w.outbox[:n] })
+	t.w.eventIDs[e.ID] = struct{}{}
+	t.undo = append(t.undo, func() {
+		t.w.outbox = t.w.outbox[:n]
+		delete(t.w.eventIDs, e.ID)
+	})
 	return nil
 }
 

@@ -13,20 +13,29 @@ import (
 )
 
 func (t *tx) InsertEndpoint(e store.Endpoint) error {
+	t.wroteCached = true
 	return t.insert(`INSERT INTO endpoints (tenant, id, integration_id, url, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		e.ID, e.IntegrationID, e.URL, e.CreatedAt)
 }
 
+const endpointCols = `id, integration_id, url, created_at`
+
+func scanEndpoint(r scanner) (store.Endpoint, error) {
+	var e store.Endpoint
+	err := r.Scan(&e.ID, &e.IntegrationID, &e.URL, &e.CreatedAt)
+	utc(&e.CreatedAt)
+	return e, err
+}
+
 func (t *tx) Endpoints(integration uuid.UUID) ([]store.Endpoint, error) {
-	return list(t, func(r scanner) (store.Endpoint, error) {
-		var e store.Endpoint
-		err := r.Scan(&e.ID, &e.IntegrationID, &e.URL, &e.CreatedAt)
-		utc(&e.CreatedAt)
-		return e, err
-	}, `SELECT id, integration_id, url, created_at FROM endpoints WHERE tenant = $1 AND integration_id = $2 ORDER BY seq`, integration)
+	if s := t.snap(); s != nil {
+		return s.endpointsOf(integration), nil
+	}
+	return list(t, scanEndpoint, `SELECT `+endpointCols+` FROM endpoints WHERE tenant = $1 AND integration_id = $2 ORDER BY seq`, integration)
 }
 
 func (t *tx) DeleteEndpoint(id uuid.UUID) error {
+	t.wroteCached = true
 	return t.update(`DELETE FROM endpoints WHERE tenant = $1 AND id = $2`, id)
 }
 
@@ -118,10 +127,7 @@ func (t *tx) AddSinkRecord(r store.SinkRecord, l store.SinkLimits) error {
 }
 
 func (t *tx) sinkTotals(sql string, args ...any) (bytes int64, count int, err error) {
-	if t.done {
-		return 0, 0, errDone
-	}
-	err = t.q.QueryRow(t.ctx, sql, t.args(args)...).Scan(&bytes, &count)
+	err = t.do(sql, args, func(br results) error { return br.QueryRow().Scan(&bytes, &count) })
 	return bytes, count, err
 }
 

@@ -1,7 +1,10 @@
 // Package postgres is the durable Store: every tenant's world lives in one
 // Postgres database (a tenant column on every table), so several mock
-// instances on one database behave as one. Nothing is cached in process
-// memory: each wire method is one database transaction.
+// instances on one database behave as one. Each wire method is one
+// database transaction. An instance keeps in memory only what changes
+// seldom (a snapshot of each tenant's integrations, businesses and webhook
+// endpoints, and whether it has faults), and trusts it only as far as
+// every transaction's opening confirms it (cache.go, opening.go).
 //
 // Concurrency: a write transaction runs at READ COMMITTED and locks the rows
 // it transitions (Job, JobByExternal, Procurement and SupplierProcurement lock
@@ -47,6 +50,9 @@ import (
 // Store is a Store on a pgx connection pool.
 type Store struct {
 	pool     *pgxpool.Pool
+	cache    *cache
+	reads    reads
+	trims    trims
 	wake     chan struct{}
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -142,7 +148,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: listen: %s", describe(err, cfg.ConnConfig.ConnectTimeout))
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	s := &Store{pool: pool, wake: make(chan struct{}, 1), cancel: cancel,
+	s := &Store{pool: pool, cache: newCache(), wake: make(chan struct{}, 1), cancel: cancel,
 		host: Host(cfg.ConnConfig), database: cfg.ConnConfig.Database}
 	s.wg.Add(1)
 	go s.listen(lctx, cfg.ConnConfig, conn)
@@ -336,71 +342,98 @@ func retryable(err error) bool {
 // cost no write per transaction.
 const tenantLockClass int32 = 0x6d6f636b // "mock"
 
-// run is one transaction of tenant: a read-only snapshot for reads, READ
-// COMMITTED with row locks for writes. Its opening (BEGIN, the tenant lock
-// and the tenant's clock) is one round trip. A tenant met for the first time
-// is seeded, in its own transaction, and the transaction starts over.
+// run is one transaction of tenant: a REPEATABLE READ snapshot (or one
+// implicit transaction) for reads, READ COMMITTED with row locks for
+// writes (opening.go tells how each opens). A tenant met for the first
+// time is seeded, in its own transaction, and the transaction starts
+// over; so does a read that trusted an out-of-date cache.
 func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
-	for seeded := false; ; seeded = true {
+	// A transaction starts with what the instance keeps of the tenant
+	// (read first if need be; a tenant met for the first time is seeded
+	// then, before fn runs) and opens lazily. One that finds the snapshot
+	// out of date runs again on one read anew; after a second time, it
+	// opens first.
+	seeded, lazy, stale := false, true, 0
+	for {
 		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		t := &tx{ctx: ctx, q: conn, tenant: tenant, write: write}
-		lastUsed, err := t.begin()
-		if errors.Is(err, pgx.ErrNoRows) && !seeded {
+		var snap *snapshot
+		if lazy {
+			if snap = s.cache.get(tenant); snap == nil {
+				snap, err = s.cache.load(ctx, conn, tenant)
+			}
+			if errors.Is(err, errNoTenant) && !seeded {
+				conn.Release()
+				if err := s.seed(ctx, tenant); err != nil {
+					return err
+				}
+				seeded = true
+				continue
+			}
+			if err != nil {
+				conn.Release()
+				return err
+			}
+		}
+		t := &tx{ctx: ctx, s: s, q: conn, tenant: tenant, write: write, lazy: lazy, snapshot: snap}
+		if !lazy {
+			err = t.open(true)
+		}
+		if err == nil {
+			err = t.call(conn, fn)
+		}
+		if t.fail == nil && !t.opened && t.assumed {
+			// What the read took from the cache is checked even when it
+			// sent no statement.
+			_ = t.open(false)
+		}
+		if t.fail != nil {
+			err = t.fail
+		}
+		switch {
+		case errors.Is(err, errNoTenant) && !seeded:
 			t.rollback(conn)
+			s.cache.forget(tenant) // dropped by another instance
 			if err := s.seed(ctx, tenant); err != nil {
 				return err
 			}
+			seeded = true
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, errStale) && lazy:
 			t.rollback(conn)
-			return err
-		}
-		if err := t.call(conn, fn); err != nil {
+			if stale++; stale == 2 {
+				lazy = false
+			}
+			continue
+		case err != nil:
 			t.rollback(conn)
 			return err
 		}
 		t.done = true
-		tag, err := conn.Exec(ctx, `COMMIT`)
-		if err == nil && tag.String() == "ROLLBACK" {
-			err = errors.New("postgres: the transaction failed earlier and was rolled back")
+		if t.begun {
+			tag, err := conn.Exec(ctx, `COMMIT`)
+			if err == nil && tag.String() == "ROLLBACK" {
+				err = errors.New("postgres: the transaction failed earlier and was rolled back")
+			}
+			if err != nil {
+				conn.Release() // a connection left inside a transaction is closed, not reused
+				return err
+			}
 		}
-		conn.Release() // a connection left inside a transaction is closed, not reused
-		if err != nil {
-			return err
+		conn.Release()
+		if t.wroteCached || t.faults && t.write {
+			// This write changed the tenant's version, or may have
+			// changed whether it has faults: the next transaction here
+			// reads them anew rather than run on a snapshot out of date.
+			s.cache.forget(tenant)
 		}
-		if t.dbNow.Sub(lastUsed) > touchEvery {
+		if t.opened && t.dbNow.Sub(t.lastUsed) > touchEvery {
 			s.touch(ctx, tenant)
 		}
 		return nil
 	}
-}
-
-// begin opens the transaction and reads the tenant's clock and whether it
-// has faults; pgx.ErrNoRows
-// means the tenant does not exist.
-func (t *tx) begin() (lastUsed time.Time, err error) {
-	b := &pgx.Batch{}
-	if t.write {
-		b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE`)
-		b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, tenantLockClass, t.tenant)
-	} else {
-		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
-	}
-	var offset int64
-	b.Queue(`SELECT now(), clock_offset, last_used,
-			EXISTS (SELECT 1 FROM faults WHERE faults.tenant = $1 AND remaining <> 0)
-		FROM tenants WHERE tenant = $1`, t.tenant).
-		QueryRow(func(r pgx.Row) error { return r.Scan(&t.dbNow, &offset, &lastUsed, &t.faults) })
-	if err := t.q.SendBatch(t.ctx, b).Close(); err != nil {
-		return lastUsed, err
-	}
-	t.offset = time.Duration(offset)
-	t.now = t.dbNow.Add(t.offset).UTC().Truncate(time.Microsecond)
-	return lastUsed, nil
 }
 
 // call runs fn; if fn does not return (a panic, or runtime.Goexit as a
@@ -421,12 +454,15 @@ func (t *tx) call(conn *pgxpool.Conn, fn func(store.Tx) error) error {
 
 // rollback ends the transaction and releases its connection, also when
 // the call's context is gone (a connection whose ROLLBACK failed is closed
-// on release, not reused).
+// on release, not reused). A transaction that began none has nothing to
+// roll back.
 func (t *tx) rollback(conn *pgxpool.Conn) {
 	t.done = true
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), 5*time.Second)
-	defer cancel()
-	_, _ = conn.Exec(ctx, `ROLLBACK`)
+	if t.begun {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), 5*time.Second)
+		defer cancel()
+		_, _ = conn.Exec(ctx, `ROLLBACK`)
+	}
 	conn.Release()
 }
 
@@ -494,11 +530,13 @@ func (s *Store) seed(ctx context.Context, tenant string) error {
 // ResetTenant replaces the world in one transaction, under the tenant's
 // exclusive lock.
 func (s *Store) ResetTenant(ctx context.Context, tenant string) error {
+	defer s.cache.forget(tenant)
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(q pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLockClass, tenant)
 		b.Queue(`INSERT INTO tenants (tenant) VALUES ($1)
-			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now(), sink_bytes = 0, sink_count = 0`, tenant)
+			ON CONFLICT (tenant) DO UPDATE SET clock_offset = 0, last_used = now(), sink_bytes = 0, sink_count = 0,
+				version = nextval('tenant_versions')`, tenant)
 		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
@@ -532,6 +570,7 @@ func (s *Store) DropIdleTenants(ctx context.Context, before time.Time) ([]string
 	if err != nil {
 		return nil, err
 	}
+	s.cache.forget(dropped...)
 	slices.Sort(dropped)
 	return dropped, nil
 }

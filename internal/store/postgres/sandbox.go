@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,7 +30,12 @@ func (t *tx) InsertFault(f store.Fault) error {
 }
 
 func (t *tx) Faults(method string) ([]store.Fault, error) {
-	if !t.faults && !t.done {
+	switch {
+	case t.opened && !t.faults && t.fail == nil:
+		return nil, nil
+	case !t.opened && t.lazy && t.fail == nil && t.snapshot != nil && !t.snapshot.faults:
+		// Trusted until the opening, which checks it.
+		t.assumed, t.assumedNoFaults = true, true
 		return nil, nil
 	}
 	return list(t, func(r scanner) (store.Fault, error) {
@@ -76,19 +83,48 @@ func (s *Store) Record(ctx context.Context, tenant string, r store.Recording) er
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, tenantLockClass, tenant)
-	for _, e := range r.Journal {
-		// Rows are inserted only while the tenant exists: one dropped
-		// meanwhile gets nothing.
-		b.Queue(`INSERT INTO journal (tenant, id, time, request_id, method, status, latency, integration_id,
-			request_body, response_body, note)
-			SELECT $1, $2, $3::timestamptz + (clock_offset / 1000) * interval '1 microsecond', $4, $5, $6, $7, $8, $9, $10, $11
-			FROM tenants WHERE tenant = $1`,
-			tenant, e.ID, e.Time, store.CleanText(e.RequestID), store.CleanText(e.Method), e.Status, int64(e.Latency),
-			e.IntegrationID, e.RequestBody, e.ResponseBody, []byte(e.Note))
-	}
-	if len(r.Journal) > 0 && r.Keep >= 0 {
-		b.Queue(`DELETE FROM journal WHERE tenant = $1 AND seq <= (
-			SELECT seq FROM journal WHERE tenant = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`, tenant, r.Keep)
+	if n := len(r.Journal); n > 0 {
+		// One statement for the whole batch, its entries as arrays: it
+		// takes the next n numbers of the tenant's journal (one write at a
+		// time: the tenant's row is locked), inserts the entries numbered
+		// so in their order, with their times on the tenant's clock, and
+		// deletes those the keep no longer holds. Nothing is written for a
+		// tenant dropped meanwhile.
+		var (
+			ids, integrations  = make([]uuid.UUID, n), make([]*uuid.UUID, n)
+			times              = make([]time.Time, n)
+			requestIDs, methds = make([]string, n), make([]string, n)
+			statuses           = make([]int32, n)
+			latencies          = make([]int64, n)
+			reqs, resps, notes = make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		)
+		for i, e := range r.Journal {
+			ids[i], integrations[i], times[i] = e.ID, e.IntegrationID, e.Time
+			requestIDs[i], methds[i] = store.CleanText(e.RequestID), store.CleanText(e.Method)
+			statuses[i], latencies[i] = int32(e.Status), int64(e.Latency)
+			reqs[i], resps[i] = e.RequestBody, e.ResponseBody
+			if e.Note != "" {
+				notes[i] = []byte(e.Note)
+			}
+		}
+		keep, from := int64(r.Keep), s.trims.from(tenant)
+		if keep < 0 {
+			keep, from = math.MaxInt64/2, 0 // keep all: the delete finds nothing
+		}
+		b.Queue(`WITH t AS (
+				UPDATE tenants SET journal_n = journal_n + $12 WHERE tenant = $1 RETURNING journal_n, clock_offset),
+			ins AS (
+				INSERT INTO journal (tenant, n, id, time, request_id, method, status, latency, integration_id,
+					request_body, response_body, note)
+				SELECT $1, t.journal_n - $12 + e.i, e.id, e.time + (t.clock_offset / 1000) * interval '1 microsecond',
+					e.request_id, e.method, e.status, e.latency, e.integration_id, e.request_body, e.response_body, e.note
+				FROM t, unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+					$8::uuid[], $9::bytea[], $10::bytea[], $11::bytea[]) WITH ORDINALITY
+					AS e(id, time, request_id, method, status, latency, integration_id, request_body, response_body, note, i))
+			DELETE FROM journal WHERE tenant = $1
+				AND n > (SELECT journal_n FROM t) - $12 - $13 - $14 AND n <= (SELECT journal_n FROM t) - $13`,
+			tenant, ids, times, requestIDs, methds, statuses, latencies, integrations, reqs, resps, notes,
+			int64(n), keep, from)
 	}
 	counts := map[string]int{}
 	for k, n := range r.Coverage {
@@ -99,6 +135,40 @@ func (s *Store) Record(ctx context.Context, tenant string, r store.Recording) er
 			ON CONFLICT (tenant, key) DO UPDATE SET count = coverage.count + excluded.count`, tenant, k, counts[k])
 	}
 	return s.pool.SendBatch(ctx, b).Close()
+}
+
+// trims counts, per tenant, the journal writes here. A write deletes the
+// entries it pushed out of the keep: the range of numbers just below it,
+// not the whole tenant's range, whose deleted entries stay in the index
+// until the table is vacuumed. Every trimsFromStart-th write deletes from
+// the first number on, for what a larger keep (another instance's, or
+// before a restart) left behind.
+type trims struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Bounds of trims: tenants counted (a full map starts over), and how often
+// a write deletes from the first number.
+const (
+	maxTrims       = 4096
+	trimsFromStart = 64
+)
+
+// from is how much further down than the numbers it pushes out of the
+// keep a write of tenant deletes: nothing, or (the first write here, and
+// every trimsFromStart-th) every number.
+func (c *trims) from(tenant string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil || len(c.n) >= maxTrims {
+		c.n = map[string]int{}
+	}
+	c.n[tenant]++
+	if c.n[tenant]%trimsFromStart == 1 {
+		return math.MaxInt64 / 4
+	}
+	return 0
 }
 
 func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilter) ([]store.JournalEntry, error) {
@@ -112,8 +182,8 @@ func (s *Store) Journal(ctx context.Context, tenant string, f store.JournalFilte
 	rows, err := s.pool.Query(ctx, `SELECT id, time, request_id, method, status, latency, integration_id,
 		request_body, response_body, note FROM (
 			SELECT * FROM journal WHERE tenant = $1 AND ($2 = '' OR method = $2) AND ($3 = 0 OR status = $3)
-			ORDER BY seq DESC LIMIT $4) newest
-		ORDER BY seq`, tenant, store.CleanText(f.Method), f.Status, limit)
+			ORDER BY n DESC LIMIT $4) newest
+		ORDER BY n`, tenant, store.CleanText(f.Method), f.Status, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -9,39 +9,88 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/partifact/mockserver/internal/store"
 )
 
 // tx implements store.Tx. Every statement's first parameter ($1) is the
-// tenant, so no query can reach another tenant's rows.
+// tenant, so no query can reach another tenant's rows. Its opening is
+// described in opening.go.
 type tx struct {
 	ctx    context.Context
-	q      *pgxpool.Conn // inside BEGIN … COMMIT
+	s      *Store
+	q      *pgxpool.Conn
 	tenant string
 	write  bool
-	dbNow  time.Time // the database's transaction time
-	now    time.Time // the tenant's clock
-	offset time.Duration
-	done   bool
+	// lazy: a read whose opening waits for its first statement.
+	lazy bool
+	// opened: the opening has been read; begun: a transaction was begun
+	// (writes, and reads that send more than one statement).
+	opened, begun bool
+	// first is the read's first statement (see reads).
+	first    string
+	dbNow    time.Time // the database's transaction time
+	now      time.Time // the tenant's clock
+	offset   time.Duration
+	lastUsed time.Time
+	version  int64
 	// faults: the tenant had a fault left when the transaction opened, or
 	// the transaction inserted one. Without, Faults needs no round trip:
 	// every wire call asks for faults, and almost none finds any.
 	faults bool
+	// snapshot is what the instance kept of the tenant when the
+	// transaction started (cache.go); assumed: the transaction took
+	// something from it before its opening (assumedNoFaults: that the
+	// tenant has no fault), which the opening then checks.
+	snapshot        *snapshot
+	assumed         bool
+	assumedNoFaults bool
+	// wroteCached: the transaction changed what snapshots hold, which it
+	// then reads from the database.
+	wroteCached bool
+	// fail ends the transaction whatever fn makes of it (stale cache, no
+	// tenant, a failed opening); done: fn has returned.
+	fail error
+	done bool
 }
 
 var errDone = errors.New("postgres: transaction used after its function returned")
 
 type scanner interface{ Scan(dest ...any) error }
 
-func (t *tx) args(args []any) []any { return append([]any{t.tenant}, args...) }
-
-func (t *tx) exec(sql string, args ...any) (pgconn.CommandTag, error) {
-	if t.done {
-		return pgconn.CommandTag{}, errDone
+func (t *tx) args(args []any) []any {
+	out := make([]any, 0, len(args)+1)
+	out = append(out, t.tenant)
+	for _, a := range args {
+		out = append(out, param(a))
 	}
-	return t.q.Exec(t.ctx, sql, t.args(args)...)
+	return out
+}
+
+// param is a as pgx encodes it best: a uuid.UUID is sent as the 16 bytes
+// it is (its driver.Valuer would send it as text, which pgx then encodes
+// and the database parses).
+func param(a any) any {
+	switch v := a.(type) {
+	case uuid.UUID:
+		return pgtype.UUID{Bytes: v, Valid: true}
+	case *uuid.UUID:
+		if v == nil {
+			return pgtype.UUID{}
+		}
+		return pgtype.UUID{Bytes: *v, Valid: true}
+	}
+	return a
+}
+
+func (t *tx) exec(sql string, args ...any) (tag pgconn.CommandTag, err error) {
+	err = t.do(sql, args, func(br results) error {
+		tag, err = br.Exec()
+		return err
+	})
+	return tag, err
 }
 
 // insert runs an INSERT … ON CONFLICT DO NOTHING: a row not written means a
@@ -50,6 +99,19 @@ func (t *tx) exec(sql string, args ...any) (pgconn.CommandTag, error) {
 func (t *tx) insert(sql string, args ...any) error {
 	tag, err := t.exec(sql+` ON CONFLICT DO NOTHING`, args...)
 	if err == nil && tag.RowsAffected() == 0 {
+		return store.ErrConflict
+	}
+	return err
+}
+
+// insertNew runs an INSERT of a row whose key was just made at random (an
+// event's, a delivery's id): it cannot be taken, so the insert need not
+// be speculative as insert's are, which costs the database about as much
+// again. Should it be taken all the same, the answer is ErrConflict as
+// insert's, but the transaction cannot go on: Update runs it again.
+func (t *tx) insertNew(sql string, args ...any) error {
+	_, err := t.exec(sql, args...)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" {
 		return store.ErrConflict
 	}
 	return err
@@ -64,36 +126,34 @@ func (t *tx) update(sql string, args ...any) error {
 	return err
 }
 
-func get[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (T, error) {
-	if t.done {
-		var zero T
-		return zero, errDone
-	}
-	v, err := scan(t.q.QueryRow(t.ctx, sql, t.args(args)...))
+func get[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (v T, err error) {
+	err = t.do(sql, args, func(br results) error {
+		v, err = scan(br.QueryRow())
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = store.ErrNotFound
 	}
 	return v, err
 }
 
-func list[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) ([]T, error) {
-	if t.done {
-		return nil, errDone
-	}
-	rows, err := t.q.Query(t.ctx, sql, t.args(args)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
+func list[T any](t *tx, scan func(scanner) (T, error), sql string, args ...any) (out []T, err error) {
+	err = t.do(sql, args, func(br results) error {
+		rows, err := br.Query()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // forUpdate locks the rows a write transaction reads before changing them.
@@ -120,8 +180,15 @@ func utcPtr(p *time.Time) *time.Time {
 	return &v
 }
 
-func (t *tx) Now() time.Time             { return t.now }
-func (t *tx) ClockOffset() time.Duration { return t.offset }
+func (t *tx) Now() time.Time {
+	t.ensureOpen()
+	return t.now
+}
+
+func (t *tx) ClockOffset() time.Duration {
+	t.ensureOpen()
+	return t.offset
+}
 
 func (t *tx) SetClockOffset(d time.Duration) error {
 	if err := t.update(`UPDATE tenants SET clock_offset = $2 WHERE tenant = $1`, int64(d)); err != nil {
@@ -140,7 +207,14 @@ func scanIntegration(r scanner) (store.Integration, error) {
 	return i, err
 }
 
+// IntegrationByKey finds the caller of every authenticated call.
 func (t *tx) IntegrationByKey(key string) (store.Integration, error) {
+	if s := t.snap(); s != nil {
+		if in, ok := s.integrationByKey(key); ok {
+			return in, nil
+		}
+		return store.Integration{}, store.ErrNotFound
+	}
 	return get(t, scanIntegration, `SELECT `+integrationCols+` FROM integrations WHERE tenant = $1 AND api_key = $2`, key)
 }
 
@@ -149,11 +223,15 @@ func (t *tx) Integration(id uuid.UUID) (store.Integration, error) {
 }
 
 func (t *tx) IntegrationsOf(org uuid.UUID) ([]store.Integration, error) {
+	if s := t.snap(); s != nil {
+		return s.integrationsOf(org), nil
+	}
 	return list(t, scanIntegration, `SELECT `+integrationCols+` FROM integrations
 		WHERE tenant = $1 AND organization_id = $2 ORDER BY created_at, id`, org)
 }
 
 func (t *tx) InsertIntegration(i store.Integration) error {
+	t.wroteCached = true
 	return t.insert(`INSERT INTO integrations (tenant, `+integrationCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		i.ID, i.APIKey, i.OrganizationID, i.Role, i.ClientID, i.WebhookSecret, i.CreatedAt)
 }
@@ -178,7 +256,7 @@ func (t *tx) CountClients() (int, error) {
 }
 
 func (t *tx) PruneAccessCodes() (int, error) {
-	if _, err := t.exec(`DELETE FROM access_codes WHERE tenant = $1 AND (used_at IS NOT NULL OR expires_at <= $2)`, t.now); err != nil {
+	if _, err := t.exec(`DELETE FROM access_codes WHERE tenant = $1 AND (used_at IS NOT NULL OR expires_at <= $2)`, t.Now()); err != nil {
 		return 0, err
 	}
 	return get(t, func(r scanner) (n int, err error) { err = r.Scan(&n); return }, `SELECT count(*) FROM access_codes WHERE tenant = $1`)
@@ -202,7 +280,7 @@ func scanAccessCode(r scanner) (store.AccessCode, error) {
 func (t *tx) UseAccessCode(code string) (store.AccessCode, error) {
 	return get(t, scanAccessCode, `UPDATE access_codes SET used_at = $3
 		WHERE tenant = $1 AND code = $2 AND used_at IS NULL AND $3 < expires_at
-		RETURNING code, client_id, organization_id, role, expires_at, used_at`, code, t.now)
+		RETURNING code, client_id, organization_id, role, expires_at, used_at`, code, t.Now())
 }
 
 func scanOrganization(r scanner) (store.Organization, error) {
@@ -235,6 +313,12 @@ func (t *tx) Businesses(org uuid.UUID) ([]store.Business, error) {
 }
 
 func (t *tx) Business(id uuid.UUID) (store.Business, error) {
+	if s := t.snap(); s != nil {
+		if b, ok := s.businesses[id]; ok {
+			return b, nil
+		}
+		return store.Business{}, store.ErrNotFound
+	}
 	return get(t, scanBusiness, `SELECT `+businessCols+` FROM businesses WHERE tenant = $1 AND id = $2`, id)
 }
 
@@ -462,7 +546,7 @@ func (t *tx) UpdateProcurement(p store.Procurement) error {
 }
 
 func (t *tx) AddEvent(e store.Event) error {
-	return t.insert(`INSERT INTO events (tenant, id, type, organization_id, role, object_type, object_id, payload, created_at)
+	return t.insertNew(`INSERT INTO events (tenant, id, type, organization_id, role, object_type, object_id, payload, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		e.ID, e.Type, e.OrganizationID, e.Role, e.ObjectType, e.ObjectID, e.Payload, e.CreatedAt)
 }
