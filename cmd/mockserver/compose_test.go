@@ -16,7 +16,7 @@ func configNames(t *testing.T) []string {
 	t.Helper()
 	cfg, format := app.DefaultConfig(), ""
 	var names []string
-	for _, e := range serveFlags(&cfg, &format, io.Discard).env {
+	for _, e := range serveFlags(&cfg, &format, new(bool), io.Discard).env {
 		names = append(names, e.variable)
 	}
 	return names

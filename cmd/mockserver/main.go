@@ -39,7 +39,7 @@ const usage = `usage: mockserver [flags]
        mockserver trigger <event> [flags]   (mockserver trigger --help lists the events)
        mockserver listen --forward-to URL [flags]
        mockserver mcp [flags]   (MCP over stdio; mockserver mcp --help)
-       mockserver --version
+       mockserver --version [flags]
 
 Serves the mock APIs. Every flag can also be set by the environment
 variable named beside it; a flag given wins over its variable. Flags:
@@ -47,7 +47,7 @@ variable named beside it; a flag given wins over its variable. Flags:
 
 // serveFlags binds the server's flags to cfg, each with its environment
 // variable.
-func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
+func serveFlags(cfg *app.Config, logFormat *string, showVersion *bool, stderr io.Writer) *flags {
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -55,6 +55,7 @@ func serveFlags(cfg *app.Config, logFormat *string, stderr io.Writer) *flags {
 		fs.PrintDefaults()
 	}
 	f := &flags{fs: fs}
+	fs.BoolVar(showVersion, "version", false, "print the build's version and exit")
 	f.bind(stringValue{&cfg.Addr}, "addr", "ADDR", "listen address")
 	f.bind(stringValue{&cfg.DatabaseURL}, "database-url", "DATABASE_URL", "Postgres URL; empty keeps state in memory")
 	f.bind(positiveDuration{durationValue{&cfg.DatabaseConnectTimeout}}, "database-connect-timeout", "DATABASE_CONNECT_TIMEOUT", "how long one attempt to reach Postgres may take (also every later connection)")
@@ -96,13 +97,16 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return cmd(args[1:], stderr)
 	}
-	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+	// --version answers among any other flags, whatever the environment
+	// holds: the arguments alone are read for it first.
+	var showVersion bool
+	if probe := serveFlags(&app.Config{}, new(string), &showVersion, io.Discard); probe.fs.Parse(args) == nil && showVersion {
 		fmt.Println(version.Get())
 		return 0
 	}
 	cfg := app.DefaultConfig()
 	logFormat := "text"
-	f := serveFlags(&cfg, &logFormat, stderr)
+	f := serveFlags(&cfg, &logFormat, &showVersion, stderr)
 	if err := f.parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -24,9 +25,20 @@ func TestBinaryVersionAndCommands(t *testing.T) {
 		t.Fatal(binErr)
 	}
 	want := version.Info{Version: testVersion, Commit: testCommit, Go: runtime.Version()}
-	out, err := exec.Command(binPath, "--version").Output()
-	if err != nil || string(out) != want.String()+"\n" {
-		t.Fatalf("--version: %q %v, want %q", out, err, want.String())
+	// --version alone or among other flags, even with a variable the
+	// server would refuse.
+	for _, args := range [][]string{{"--version"}, {"-version"}, {"--version", "--addr", "127.0.0.1:1"},
+		{"-addr", "127.0.0.1:1", "--version"}, {"--log-format", "json", "-version=true", "--tenant-idle", "1h"}} {
+		cmd := exec.Command(binPath, args...)
+		cmd.Env = append(os.Environ(), "TENANT_IDLE=soon")
+		out, err := cmd.Output()
+		if err != nil || string(out) != want.String()+"\n" {
+			t.Fatalf("%v: %q %v, want %q", args, out, err, want.String())
+		}
+	}
+	// A flag error is still one.
+	if err := exec.Command(binPath, "--version", "--no-such-flag").Run(); err == nil {
+		t.Fatal("--version with an unknown flag exited 0")
 	}
 
 	p := start(t, "") // in memory

@@ -207,11 +207,16 @@ func (a *App) handler() (http.Handler, error) {
 	partly := methods.Module(methods.Config{Store: a.store, Doc: partlyDoc, Logger: cfg.Logger,
 		SupplierAutoConfirm: cfg.SupplierAutoConfirm,
 		Wrote:               func(tenant string, w webhooks.Written) { a.recorder.CountEvents(tenant, w.Events) }})
+	// The dashboard's controls and the stand-in's calls of the reference
+	// implementation go through the edge itself, which exists once
+	// everything is mounted in it.
+	var edge http.Handler
+	inProcess := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) })
 	modules := []*httpapi.Module{
 		partly,
 		partage.Module(partageDoc),
 		servicemobility.Module(a.store, smDoc, servicemobility.Config{Secret: []byte(cfg.ServiceMobilitySecret),
-			Policy: policy, Timeout: cfg.ServiceMobilityTimeout}),
+			Policy: policy, Timeout: cfg.ServiceMobilityTimeout, Edge: inProcess}),
 	}
 
 	ctl := controls.New(controls.Config{Store: a.store, Doc: sandboxDoc, Recorder: a.recorder,
@@ -227,13 +232,10 @@ func (a *App) handler() (http.Handler, error) {
 	if !cfg.NoSandboxRoutes {
 		docs = append(docs, apidocs.Document{Name: sandboxDocName, Path: "/" + sandboxDocName, Raw: mockserver.Documents[sandboxDocName]})
 	}
-	// The dashboard's controls call the sandbox routes through the edge
-	// itself, which exists once the dashboard is mounted in it.
-	var edge http.Handler
 	a.dash, err = dashboard.New(dashboard.Config{Store: a.store, Modules: modules,
 		Sections: []dashboard.Section{dashboard.Partly(), dashboard.Partage(), dashboard.ServiceMobility()}, Docs: slices.Clone(docs),
 		NoSandboxRoutes: cfg.NoSandboxRoutes, SandboxToken: cfg.SandboxToken, Flush: a.recorder.Flush,
-		Sandbox: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { edge.ServeHTTP(w, r) })})
+		Sandbox: inProcess})
 	if err != nil {
 		return nil, err
 	}

@@ -22,9 +22,28 @@ import (
 // under the sandbox prefix.
 var routeCall = regexp.MustCompile(`^(POST|DELETE) /__[A-Za-z0-9._~/-]{1,500}$`)
 
-// destructive controls take effect only with confirm=yes, which the
-// confirming button of their form sends.
-var destructive = map[string]bool{"reset": true, "faults-clear": true, "journal-clear": true}
+// destructive are the sandbox calls a control makes only with confirm=yes,
+// which the confirming button of its form sends: reset, clearing the
+// faults or the journal, cancelling a procurement. The call decides, not
+// the control's name, so that no control (a row's action names any route)
+// makes one unasked. Every Action with a Confirm question is one of them.
+var destructive = []*regexp.Regexp{
+	regexp.MustCompile(`^POST /__reset$`),
+	regexp.MustCompile(`^DELETE /__faults$`),
+	regexp.MustCompile(`^DELETE /__journal$`),
+	regexp.MustCompile(`^POST /__procurements/[^/]+/cancel$`),
+}
+
+// isDestructive reports whether verb path is a destructive call.
+func isDestructive(verb, path string) bool {
+	call := verb + " " + path
+	for _, re := range destructive {
+		if re.MatchString(call) {
+			return true
+		}
+	}
+	return false
+}
 
 func (d *Dashboard) action(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
@@ -44,13 +63,13 @@ func (d *Dashboard) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	do := form.Get("do")
-	if destructive[do] && form.Get("confirm") != "yes" {
-		d.errorPage(w, r, badPage("This control needs confirming: use the button that asks for it."))
-		return
-	}
 	verb, path, body, err := d.callOf(do, form)
 	if err != nil {
 		d.errorPage(w, r, err)
+		return
+	}
+	if isDestructive(verb, path) && form.Get("confirm") != "yes" {
+		d.errorPage(w, r, badPage("This control needs confirming: use the button that asks for it."))
 		return
 	}
 	status, answer := d.forward(w, r, tenant, verb, path, body)

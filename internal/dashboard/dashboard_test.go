@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/partifact/mockserver/internal/seed"
 	"github.com/partifact/mockserver/internal/store"
@@ -60,6 +61,7 @@ func serve(t *testing.T, cfg Config) (string, *Dashboard, store.Store) {
 		t.Fatal(err)
 	}
 	r := chi.NewRouter()
+	r.Use(middleware.GetHead) // as the edge serves HEAD
 	if err := d.Mount(r); err != nil {
 		t.Fatal(err)
 	}
@@ -270,6 +272,32 @@ func TestStreamEnds(t *testing.T) {
 		d.Shutdown()
 		s.ended(t)
 	})
+}
+
+// TestStreamHead: HEAD answers the stream's headers and ends, giving its
+// slot back at once.
+func TestStreamHead(t *testing.T) {
+	t.Parallel()
+	base, _, _ := serve(t, Config{MaxStreams: 1, Heartbeat: time.Hour})
+	// A connection each, so that a HEAD that kept streaming could not
+	// hold up the next request behind it, and would be seen taking the
+	// slot instead.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 2 {
+		resp, err := client.Head(base + "/ui/events?tenant=head")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("HEAD: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	s, status := openStream(t, base, "tenant=head", nil)
+	if status != http.StatusOK {
+		t.Fatalf("a stream after HEAD: %d, want its slot given back", status)
+	}
+	s.next(t)
 }
 
 // TestStreamRefusesBadInput: a world's stream answers a bad world or

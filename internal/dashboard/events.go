@@ -86,6 +86,9 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // a proxy must pass events on at once
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // the stream's headers, and no stream
+	}
 	if send([]byte("retry: 3000\n\n")) != nil {
 		return
 	}

@@ -240,8 +240,19 @@ func TestDashboardControls(t *testing.T) {
 		if status, _, _ := p.post(tenant, url.Values{"do": {"reset"}, "confirm": {"yes"}, "csrf_token": {strings.Repeat("0", 32)}}); status != http.StatusForbidden {
 			t.Fatalf("a form with another token: %d, want 403", status)
 		}
-		if status, _, body := p.post(tenant, url.Values{"do": {"reset"}}); status != http.StatusBadRequest || !strings.Contains(body, "confirming") {
-			t.Fatalf("an unconfirmed reset: %d", status)
+		// Destructive calls need confirming, whichever control makes them.
+		for _, unconfirmed := range []url.Values{
+			{"do": {"reset"}},
+			{"do": {"faults-clear"}},
+			{"do": {"journal-clear"}},
+			{"do": {"route"}, "verb": {"POST"}, "path": {procPath + "/cancel"}},
+			{"do": {"route"}, "verb": {"POST"}, "path": {"/__reset"}},
+			{"do": {"route"}, "verb": {"DELETE"}, "path": {"/__journal"}},
+			{"do": {"route"}, "verb": {"POST"}, "path": {procPath + "/cancel"}, "confirm": {"no"}},
+		} {
+			if status, _, body := p.post(tenant, unconfirmed); status != http.StatusBadRequest || !strings.Contains(body, "confirming") {
+				t.Errorf("unconfirmed %v: %d, want 400 asking for confirmation", unconfirmed, status)
+			}
 		}
 		for _, bad := range []url.Values{
 			{"do": {"route"}, "verb": {"POST"}, "path": {"/api/2026-01/repairer.jobs.get"}},

@@ -39,6 +39,8 @@ func TestGoldenAnswers(t *testing.T) {
 		{"unauthorized", rep.anonymous(), http.MethodPost, "repairer.jobs.get", `{}`, 401},
 		{"malformed_json", rep, http.MethodPost, "repairer.jobs.get", `{"identity":`, 400},
 		{"not_an_object", rep, http.MethodPost, "repairer.jobs.get", `[]`, 400},
+		{"null_body", rep, http.MethodPost, "repairer.jobs.get", `null`, 400},
+		{"ambiguous_identity", rep, http.MethodPost, "repairer.jobs.get", `{"identity":{"id":"` + seed.DemoJobID.String() + `","external":"CCC-2026-04817"}}`, 400},
 		{"get_verb", rep, http.MethodGet, "repairer.jobs.get", ``, 405},
 		{"unknown_method", rep, http.MethodPost, "repairer.jobs.delete", `{}`, 404},
 		{"two_tenants", withHeaders(rep, "X-Partifact-Tenant", "one", "X-Mock-Tenant", "two"), http.MethodPost, "businesses.list", `{}`, 400},

@@ -121,8 +121,8 @@ func TestPartageTransport(t *testing.T) {
 			{"PrefixOnly", "", "GET", "/partage/", nil, "", 404, "No such API endpoint", ""},
 			{"WrongVerb", "quotes.create", "DELETE", "/partage/api/quotes", nil, "", 405, "called with POST", "POST"},
 			{"GETOnAPOST", "quotes.create", "GET", "/partage/api/quotes" + token, nil, "", 405, "called with POST", "POST"},
-			{"PUTOnCompanies", "companies.list", "PUT", "/partage/api/companies", nil, withToken, 405, "called with GET, POST", "GET, POST"},
-			{"POSTOnTheBOL", "quotes.bol", "POST", "/partage/api/quotes/PLAAAA/bol.pdf", nil, withToken, 405, "called with GET", "GET"},
+			{"PUTOnCompanies", "companies.list", "PUT", "/partage/api/companies", nil, withToken, 405, "called with GET, HEAD, POST", "GET, HEAD, POST"},
+			{"POSTOnTheBOL", "quotes.bol", "POST", "/partage/api/quotes/PLAAAA/bol.pdf", nil, withToken, 405, "called with GET, HEAD", "GET, HEAD"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var body []byte

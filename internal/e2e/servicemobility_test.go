@@ -390,3 +390,48 @@ func TestServiceMobilityReference(t *testing.T) {
 		}
 	})
 }
+
+// TestServiceMobilityReferenceFaults: the stand-in calls the reference
+// implementation through the edge, as a call from outside comes, so a
+// fault set on the reference's operation fires there too: its answer is
+// relayed and checked, a delay past the stand-in's timeout is no answer,
+// and the reference's call is journaled as its own.
+func TestServiceMobilityReferenceFaults(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, apptest.Config(func(c *app.Config) { c.ServiceMobilityTimeout = time.Second }))
+	const tenant = "sm-reference-faults"
+	c := newSMClient(t, a.URL(), tenant)
+	tok := c.token()
+
+	const msg = "The reference is down for maintenance."
+	ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"api": sm.Name, "method": sm.OpPartsOrdersSubmit,
+		"status": 500, "fields": map[string]any{"StatusMsg": msg}, "count": 1}, nil)
+	status, b := c.call(sm.OpPartsOrderingSubmit, tok, smOrder)
+	wantFailure(t, status, b, 500, msg)
+	var checks checksV1
+	ctlOK(t, a.URL(), tenant, "GET /__servicemobility/checks", "/__servicemobility/checks?limit=1", nil, &checks)
+	if len(checks.Items) != 1 || checks.Items[0].Target != sm.ReferenceTarget || checks.Items[0].Status != 500 || !checks.Items[0].OK {
+		t.Fatalf("the fault's answer was not relayed and checked: %+v", checks.Items)
+	}
+
+	// A delay past the timeout: no answer from the reference.
+	ctlOK(t, a.URL(), tenant, "POST /__faults", "", map[string]any{"api": sm.Name, "method": sm.OpPartsOrdersSubmit,
+		"latency_ms": 30000, "count": 1}, nil)
+	status, b = c.call(sm.OpPartsOrderingSubmit, tok, smOrder)
+	wantFailure(t, status, b, 500, "gave no answer: no complete answer within the timeout")
+
+	// The faults are used up: the reference orders again.
+	if status, b = c.call(sm.OpPartsOrderingSubmit, tok, smOrder); status != 200 {
+		t.Fatalf("after the faults: %d %s", status, b)
+	}
+	var journal struct {
+		Items []struct {
+			Method string
+			Status int
+		}
+	}
+	ctlOK(t, a.URL(), tenant, "GET /__journal", "/__journal?api=servicemobility&method="+sm.OpPartsOrdersSubmit, nil, &journal)
+	if n := len(journal.Items); n != 3 || journal.Items[0].Status != 500 || journal.Items[2].Status != 200 {
+		t.Fatalf("the reference's calls in the journal: %+v", journal.Items)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/partifact/mockserver/internal/metrics"
 	"github.com/partifact/mockserver/internal/spec"
@@ -77,7 +78,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	e := &edge{r: chi.NewRouter(), p: &pipeline{st: cfg.Store, observers: cfg.Observers},
 		labels: map[string][2]string{}, routes: map[string]*route{}, fallback: cfg.Fallback}
-	e.r.Use(begin(cfg.Logger, cfg.SandboxToken), observe(cfg.Metrics, e.labels), recoverer(e.familyOf))
+	// HEAD is served by a path's GET route, as HTTP asks: the same status
+	// and headers, and no body (net/http writes none for HEAD).
+	e.r.Use(begin(cfg.Logger, cfg.SandboxToken), observe(cfg.Metrics, e.labels), recoverer(e.familyOf), middleware.GetHead)
 
 	build := version.Get()
 	e.r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -237,7 +240,11 @@ func (e *edge) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	var at *route
 	pattern := ""
 	for _, v := range verbs {
-		if p := e.r.Find(chi.NewRouteContext(), v, r.URL.Path); p != "" {
+		p := e.r.Find(chi.NewRouteContext(), v, r.URL.Path)
+		if p == "" && v == http.MethodHead {
+			p = e.r.Find(chi.NewRouteContext(), http.MethodGet, r.URL.Path) // GET's route serves HEAD
+		}
+		if p != "" {
 			allow = append(allow, v)
 			pattern = p
 			if rt := e.routes[v+" "+p]; rt != nil && at == nil {

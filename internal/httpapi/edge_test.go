@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -330,6 +333,83 @@ func TestMarshalJSONKeepsHTMLCharacters(t *testing.T) {
 		var back string
 		if err := json.Unmarshal(got, &back); err != nil || back != in {
 			t.Errorf("%s does not decode back to %q: %q %v", got, in, back, err)
+		}
+	}
+}
+
+// head sends HEAD path over a connection of its own and reads all the
+// server sends until it closes it: the status, the headers, and whatever
+// follows them (which must be nothing).
+func head(t *testing.T, srvURL, path string) (int, http.Header, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srvURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "HEAD %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n", path); err != nil {
+		t.Fatal(err)
+	}
+	all, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, rest, ok := bytes.Cut(all, []byte("\r\n\r\n"))
+	if !ok {
+		t.Fatalf("HEAD %s: no end of headers in %q", path, all)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(append(top, "\r\n\r\n"...))), &http.Request{Method: http.MethodHead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header, rest
+}
+
+// TestHeadAnswersAsGet: HEAD on a path that takes GET answers GET's status
+// and headers without a body, through the pipeline (observed as a call of
+// the operation) and outside it; a path without GET refuses HEAD with 405,
+// and a GET path's Allow lists HEAD beside GET.
+func TestHeadAnswersAsGet(t *testing.T) {
+	t.Parallel()
+	rec := &recorded{}
+	srv := newEdge(t, memory.New(), rec)
+	for _, path := range []string{"/test/items/7", "/test/items/none", "/healthz", "/readyz", "/metrics", "/test/nope", "/elsewhere"} {
+		status, h, body := do(t, "GET", srv.URL+path, "")
+		hStatus, hh, rest := head(t, srv.URL, path)
+		if hStatus != status || hh.Get("Content-Type") != h.Get("Content-Type") || len(rest) != 0 {
+			t.Errorf("HEAD %s: %d %q and %d bytes after the headers; GET: %d %q", path, hStatus, hh.Get("Content-Type"), len(rest), status, h.Get("Content-Type"))
+		}
+		if cl := hh.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(body)) {
+			t.Errorf("HEAD %s: Content-Length %s, GET's body has %d bytes", path, cl, len(body))
+		}
+	}
+	if o := rec.outcomes[len(rec.outcomes)-1]; o.Op != "" || o.Status != 404 {
+		t.Errorf("the last outcome %+v, want the unknown path", o)
+	}
+	var heads int
+	for _, o := range rec.outcomes {
+		if o.Op == "items.get" {
+			heads++
+		}
+	}
+	if heads != 4 { // GET and HEAD of each item
+		t.Errorf("observers saw %d calls of items.get, want 4", heads)
+	}
+	_, _, m := do(t, "GET", srv.URL+"/metrics", "")
+	if !strings.Contains(m, `mockserver_requests_total{api="test",method="items.get",status="200"} 2`) {
+		t.Errorf("HEAD is not counted as its operation:\n%s", m)
+	}
+
+	status, h, _ := head(t, srv.URL, "/test/echo")
+	if status != http.StatusMethodNotAllowed || h.Get("Allow") != "POST" {
+		t.Errorf("HEAD on a POST route: %d Allow %q", status, h.Get("Allow"))
+	}
+	// (The status outside every prefix is the fallback family's.)
+	for _, path := range []string{"/test/items/7", "/healthz"} {
+		status, h, _ := do(t, "DELETE", srv.URL+path, "")
+		if (status != http.StatusMethodNotAllowed && path != "/healthz") || h.Get("Allow") != "GET, HEAD" {
+			t.Errorf("DELETE %s: %d Allow %q, want 405 Allow \"GET, HEAD\"", path, status, h.Get("Allow"))
 		}
 	}
 }

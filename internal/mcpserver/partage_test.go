@@ -249,6 +249,22 @@ func TestFreightWalk(t *testing.T) {
 				p.Companies[0].CreditUtilization != 12480+1249 {
 				t.Fatalf("scenario://current partage: %s", text)
 			}
+
+			// A load booked then cancelled stays where it was cancelled
+			// however far the clock moves.
+			gone := c.OK(t, "quote_freight", troy(nil))["pl_id"].(string)
+			c.OK(t, "book_freight", map[string]any{"quote_id": gone, "mode": "truckload"})
+			c.OK(t, "cancel_freight", map[string]any{"quote_id": gone})
+			c.OK(t, "advance_clock", map[string]any{"by": "240h"})
+			cancelled := c.OK(t, "get_freight", map[string]any{"quote_id": gone})["load"].(map[string]any)
+			for _, s := range cancelled["stops"].([]any) {
+				if s := s.(map[string]any); s["arrived_at"] != nil || s["departed_at"] != nil || s["proof_of_delivery"] != nil {
+					t.Fatalf("a cancelled load's stop moved on: %v", s)
+				}
+			}
+			if cancelled["status"] != "cancelled" || cancelled["carrier"] != nil || cancelled["invoice"] != nil || cancelled["rate"] == nil {
+				t.Fatalf("a cancelled load moved on: %v", cancelled)
+			}
 		})
 	}
 }

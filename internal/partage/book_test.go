@@ -148,6 +148,33 @@ func TestCancel(t *testing.T) {
 	})
 }
 
+// TestCancelledLoadStops: a cancelled load stays where it was cancelled
+// however far the clock moves: no carrier, no schedule, no proof of
+// delivery, no invoice; the booking it had stays on show.
+func TestCancelledLoadStops(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		q := w.create(bookable("2026-03-05", ""))
+		w.book(q.Number, ModeTruckload)
+		w.now = w.now.Add(CoverDelay - time.Minute)
+		cancelled := w.ok("quotes.cancel", q.Number, "").JSON.(QuoteShown).Quote
+		for _, now := range []time.Time{w.now, w.now.Add(CoverDelay), time.Date(2026, 3, 5, 17, 0, 0, 0, time.UTC), time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC)} {
+			w.now = now
+			v := w.show(q.Number)
+			pick, drop := v.Stops[0].(PickStopView), v.Stops[1].(DropStopView)
+			if v.Status != StatusCancelled || v.Carrier != nil || len(pick.Notes) != 0 ||
+				pick.Schedule != (ScheduleView{}) || drop.Schedule != (ScheduleView{}) || drop.ProofOfDelivery != nil {
+				t.Fatalf("at %s: %+v %+v %+v", now, v, pick, drop)
+			}
+			if v.Rate == nil || v.Rate.Invoice != nil || v.Rate.BookedAt != cancelled.Rate.BookedAt || v.Mode == nil || *v.Mode != ModeTruckload {
+				t.Fatalf("at %s: rate %+v", now, v.Rate)
+			}
+			if v.CancelledAt == nil || *v.CancelledAt != *cancelled.CancelledAt {
+				t.Fatalf("at %s: cancelled_at %v", now, v.CancelledAt)
+			}
+		}
+	})
+}
+
 // TestClockDrivesTheLoad: moving the tenant clock moves a booked load along.
 func TestClockDrivesTheLoad(t *testing.T) {
 	eachStore(t, func(t *testing.T, w *world) {

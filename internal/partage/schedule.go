@@ -20,6 +20,10 @@ import (
 //     truck leaves the drop.
 //   - The invoice is made InvoiceDelay after delivery, approved a day later,
 //     due NetDays after it was made (a Chicago date), for the booked total.
+//   - A cancelled load stops where it was cancelled: the clock moves it no
+//     further (a cancel is refused once a carrier covered it, so a cancelled
+//     load never shows a carrier, a schedule, a proof of delivery or an
+//     invoice).
 //
 // Each time shows on the wire once the tenant clock has reached it.
 const (
@@ -93,6 +97,15 @@ func timelineOf(q store.PartageQuote) timeline {
 	tl.invoiced = tl.dropDeparted.Add(InvoiceDelay)
 	tl.approved = tl.invoiced.Add(ApproveDelay)
 	return tl
+}
+
+// progressAt is the time a quote's load has reached at now: now, or the
+// moment it was cancelled when that came first.
+func progressAt(q store.PartageQuote, now time.Time) time.Time {
+	if q.CancelledAt != nil && q.CancelledAt.Before(now) {
+		return *q.CancelledAt
+	}
+	return now
 }
 
 // statusOf is where the quote is at now.

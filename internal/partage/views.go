@@ -254,10 +254,12 @@ func createdView(base string, q store.PartageQuote) QuoteCreated {
 // quoteView is the show view of a quote at the tenant clock's now.
 func quoteView(base string, q store.PartageQuote, now time.Time) QuoteShown {
 	tl := timelineOf(q)
+	status := statusOf(q, tl, now)
+	now = progressAt(q, now)
 	v := QuoteView{
 		PLID: q.PLID, Number: q.Number, Length: lengthOf(q.PalletSpots), Weight: q.Weight,
 		PalletSpots: q.PalletSpots, Pallets: q.Pallets, EquipmentType: equipmentTypes[q.Equipment],
-		Status: statusOf(q, tl, now), Equipment: q.Equipment, OriginPostalCode: q.OriginPostalCode,
+		Status: status, Equipment: q.Equipment, OriginPostalCode: q.OriginPostalCode,
 		DestinationPostalCode: q.DestinationPostalCode, Miles: q.Miles, URL: quoteURL(base, q),
 		Options: optionViews(q.Options),
 		Shipments: []ShipmentView{{ID: shipmentID(q), Weight: q.Weight, PalletSpots: q.PalletSpots,

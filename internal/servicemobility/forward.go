@@ -36,8 +36,10 @@ type Reply struct {
 	Body    []byte
 	Latency time.Duration
 	Err     error // ErrTimeout, ErrAnswerTooLarge, or another failure to get an answer
-	// Written is what the in-process reference wrote to the outbox: its
-	// deliveries go out once the stand-in has answered.
+	// Written is what the reference implementation, called directly (no
+	// edge), wrote to the outbox: its deliveries go out once the stand-in
+	// has answered. Through the edge, the edge releases them after the
+	// reference's own answer, as for a call from outside.
 	Written webhooks.Written
 }
 
@@ -127,13 +129,7 @@ func (t httpTarget) Submit(ctx context.Context, token string, body []byte) Reply
 	if err != nil {
 		return fail(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(TokenHeader, token)
-	req.Header.Set("User-Agent", "partly-mock-servicemobility")
-	req.Header.Set(ForwardedHeader, "1")
-	if t.tenant != "" {
-		req.Header.Set(webhooks.TenantHeader, t.tenant)
-	}
+	forwardHeaders(req, token, t.tenant)
 	resp, err := t.f.client.Do(req)
 	if err != nil {
 		return fail(err)
@@ -152,7 +148,89 @@ func (t httpTarget) Submit(ctx context.Context, token string, body []byte) Reply
 	return Reply{Status: resp.StatusCode, Body: b, Latency: time.Since(start)}
 }
 
-// referenceTarget runs the reference implementation in-process, in one
+// forwardHeaders are those of a forwarded parts order: Content-Type
+// application/json and the same x-access-token, as ServiceMobility sends
+// them, and the mock's tenant header and ForwardedHeader.
+func forwardHeaders(req *http.Request, token, tenant string) {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(TokenHeader, token)
+	req.Header.Set("User-Agent", "partly-mock-servicemobility")
+	req.Header.Set(ForwardedHeader, "1")
+	if tenant != "" {
+		req.Header.Set(webhooks.TenantHeader, tenant)
+	}
+}
+
+// edgeTarget sends a parts order to the reference implementation through
+// the server's own handler, in-process: the request a forward over HTTP to
+// POST /servicemobility/parts-orders would make, within the forwarder's
+// timeout and answer cap. Faults set on the reference's operation fire, and
+// the edge journals, counts and logs the call as its own.
+type edgeTarget struct {
+	f      *Forwarder
+	edge   http.Handler
+	tenant string
+}
+
+func (t edgeTarget) Name() string { return ReferenceTarget }
+
+func (t edgeTarget) Submit(_ context.Context, token string, body []byte) Reply {
+	start := time.Now()
+	// A context of its own: the router must not find the stand-in's route
+	// in it, and the order runs to its end whoever hangs up. At the
+	// timeout it is cancelled, as a forwarder hanging up would be.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	timer := time.AfterFunc(t.f.timeout, cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, Prefix+PathPartsOrders, bytes.NewReader(body))
+	if err != nil {
+		timer.Stop()
+		return Reply{Latency: time.Since(start), Err: err}
+	}
+	forwardHeaders(req, token, t.tenant)
+	rec := &answerRecorder{header: http.Header{}, status: http.StatusOK, max: t.f.maxBytes}
+	t.edge.ServeHTTP(rec, req)
+	if !timer.Stop() {
+		return Reply{Latency: time.Since(start), Err: fmt.Errorf("%w (%s)", ErrTimeout, t.f.timeout)}
+	}
+	if rec.over {
+		return Reply{Status: rec.status, Latency: time.Since(start),
+			Err: fmt.Errorf("%w (%d bytes)", ErrAnswerTooLarge, t.f.maxBytes)}
+	}
+	return Reply{Status: rec.status, Body: rec.body.Bytes(), Latency: time.Since(start)}
+}
+
+// answerRecorder keeps an in-process answer, up to max bytes.
+type answerRecorder struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+	max    int64
+	over   bool
+}
+
+func (a *answerRecorder) Header() http.Header { return a.header }
+
+func (a *answerRecorder) WriteHeader(status int) {
+	if !a.wrote {
+		a.status, a.wrote = status, true
+	}
+}
+
+func (a *answerRecorder) Write(b []byte) (int, error) {
+	a.wrote = true
+	n := len(b)
+	if room := a.max - int64(a.body.Len()); int64(n) > room {
+		a.over = true
+		b = b[:max(room, 0)]
+	}
+	a.body.Write(b)
+	return n, nil
+}
+
+// referenceTarget runs the reference implementation directly, without the
+// edge (a service used without a server), in one
 // read-write transaction of the tenant, as the HTTP edge would run
 // POST /servicemobility/parts-orders: the same bytes, the same token, and
 // its outbox deliveries released once the stand-in has answered.

@@ -12,6 +12,7 @@
 package servicemobility
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/partifact/mockserver/internal/store"
@@ -51,6 +52,14 @@ type Config struct {
 	// MaxAnswerBytes bounds an implementer's answer; zero means
 	// DefaultMaxAnswerBytes.
 	MaxAnswerBytes int64
+	// Edge is the server's own HTTP handler. With no endpoint configured,
+	// the stand-in sends a parts order through it to the reference
+	// implementation, in-process but as a forwarded call from outside
+	// would come: faults set on the reference's operation fire, and the
+	// call is journaled, counted and logged as its own, within the same
+	// timeout and answer cap. Nil (the service used without a server):
+	// the reference implementation is called directly.
+	Edge http.Handler
 }
 
 // Service runs the module's operations.
@@ -58,6 +67,7 @@ type Service struct {
 	secret  []byte
 	policy  webhooks.Policy
 	forward *Forwarder
+	edge    http.Handler
 }
 
 // New builds the service.
@@ -65,7 +75,7 @@ func New(cfg Config) *Service {
 	if len(cfg.Secret) == 0 {
 		cfg.Secret = []byte(DefaultSecret)
 	}
-	return &Service{secret: cfg.Secret, policy: cfg.Policy, forward: NewForwarder(cfg)}
+	return &Service{secret: cfg.Secret, policy: cfg.Policy, forward: NewForwarder(cfg), edge: cfg.Edge}
 }
 
 // CreateJWT is POST /createjwt: the demo technician's logon gets a token,

@@ -83,9 +83,13 @@ func (s *Service) PartsOrdering(ctx context.Context, st store.Store, sub Submiss
 }
 
 // Target is where the tenant's parts orders go: the configured endpoint, or
-// the reference implementation in-process.
+// the reference implementation in-process (through the server's edge when
+// the service has one).
 func (s *Service) Target(st store.Store, tenant string, cfg store.MobilityConfig) Target {
 	if cfg.PartsOrderingURI == "" {
+		if s.edge != nil {
+			return edgeTarget{f: s.forward, edge: s.edge, tenant: tenant}
+		}
 		return referenceTarget{s: s, st: st, tenant: tenant}
 	}
 	return s.forward.Target(cfg.PartsOrderingURI, tenant)

@@ -2,6 +2,8 @@ package servicemobility_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/partifact/mockserver/internal/seed"
 	sm "github.com/partifact/mockserver/internal/servicemobility"
 	"github.com/partifact/mockserver/internal/store"
+	"github.com/partifact/mockserver/internal/store/memory"
 	"github.com/partifact/mockserver/internal/webhooks"
 )
 
@@ -254,4 +257,46 @@ func TestStandInCallerGone(t *testing.T) {
 			t.Fatalf("checks %+v", cs)
 		}
 	})
+}
+
+// TestStandInToReferenceThroughEdge: the stand-in's call of the reference
+// implementation through the edge keeps a forward's bounds: an answer over
+// MaxAnswerBytes is no answer, as from an endpoint over HTTP.
+func TestStandInToReferenceThroughEdge(t *testing.T) {
+	t.Parallel()
+	post := func(url, path, token, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, url+sm.Prefix+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(sm.TokenHeader, token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	order := `{"Command":1002,"WorkOrder":"WO-EDGE-1","Parts":[{"ProdNum":"53112-12290","Qty":1.0}]}`
+	for _, c := range []struct {
+		max    int64
+		status int
+		want   string
+	}{
+		{0, 200, `"PartStatus":"Ordered"`}, // DefaultMaxAnswerBytes
+		{64, 500, "gave no answer: the answer's body is over the size cap (64 bytes)"},
+	} {
+		url := serveModule(t, memory.New(), sm.Config{MaxAnswerBytes: c.max}, io.Discard)
+		_, b := post(url, sm.PathCreateJWT, "", `{"username":"demo.technician","password":"demo-password"}`)
+		var tok sm.TokenResponse
+		if err := json.Unmarshal([]byte(b), &tok); err != nil {
+			t.Fatal(err)
+		}
+		if status, b := post(url, sm.PathPartsOrdering, tok.Token, order); status != c.status || !strings.Contains(b, c.want) {
+			t.Errorf("MaxAnswerBytes %d: %d %s, want %d with %q", c.max, status, b, c.status, c.want)
+		}
+	}
 }

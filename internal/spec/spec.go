@@ -402,7 +402,7 @@ func collect(err error, out, nulls *[]Problem) {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
 		path := "/" + strings.Join(se.JSONPointer(), "/")
-		msg := se.Reason
+		msg := plainReason(se)
 		if se.Origin != nil && msg == "" {
 			msg = se.Origin.Error()
 		}
@@ -414,4 +414,27 @@ func collect(err error, out, nulls *[]Problem) {
 		return
 	}
 	*out = append(*out, Problem{Path: "/", Message: err.Error()})
+}
+
+// plainReason is a schema error's reason, with the few that speak of the
+// validator rather than of the value put plainly, in the style of the rest
+// ("value must be an object"): a null where none is allowed, and a value
+// that fits several variants of a one-of.
+func plainReason(se *openapi3.SchemaError) string {
+	switch {
+	case se.SchemaField == "nullable":
+		return "value must not be null"
+	case se.SchemaField == "oneOf" && errors.Is(se, openapi3.ErrOneOfConflict) && se.Schema != nil:
+		n := 0
+		for _, v := range se.Schema.OneOf {
+			if v.Value != nil && v.Value.VisitJSON(se.Value, quickUndirected...) == nil {
+				n++
+			}
+		}
+		if n < 2 {
+			return "value must match exactly one of the variants, it matches more than one"
+		}
+		return fmt.Sprintf("value must match exactly one of the variants, it matches %d", n)
+	}
+	return se.Reason
 }

@@ -121,6 +121,11 @@ func TestValidateProblemsAreDistinct(t *testing.T) {
 		{"repairer.jobs.insert", `{"data":{"repairer_site_id":"0b000000-0000-4000-8000-000000000001","vehicle":5},` +
 			`"identity":{"external":"X"},"if_":{"exists":"update"}}`,
 			[]Problem{{"/data/vehicle", "value must be an object"}}},
+		// The validator's own wording is put plainly, paths kept.
+		{"repairer.jobs.get", `null`, []Problem{{"/", "value must not be null"}}},
+		{"repairer.jobs.get", `{"identity":null}`, []Problem{{"/identity", "value must not be null"}}},
+		{"repairer.jobs.get", `{"identity":{"id":"0e000000-0000-4000-8000-000000000001","external":"X"}}`,
+			[]Problem{{"/identity", "value must match exactly one of the variants, it matches 2"}}},
 	}
 	for _, c := range cases {
 		var v any
