@@ -12,6 +12,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,7 +24,24 @@ import (
 )
 
 func main() {
+	setGCPercent()
 	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// defaultGCPercent is the garbage collector's target when GOGC is not set.
+// The server's live heap is small (tens of MB) and every call allocates a
+// few KB, so at Go's default of 100 the collector runs many times a
+// second; at 200 it runs half as often, for a heap that may grow to three
+// times the live one instead of two. docs/benchmarks.md has the figures.
+const defaultGCPercent = 200
+
+// setGCPercent applies defaultGCPercent unless GOGC says otherwise (Go
+// reads GOGC itself). Only the binary does: a test suite that runs the
+// server in its own process (the sandbox package) keeps its settings.
+func setGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 }
 
 // commands are the subcommands besides serving (which needs none).

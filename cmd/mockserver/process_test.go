@@ -479,3 +479,21 @@ func TestInstances(t *testing.T) {
 		t.Errorf("%d migration rows (%d versions), want %d", applied, distinct, len(files))
 	}
 }
+
+// TestGCPercent: the binary runs its collector at defaultGCPercent unless
+// GOGC says otherwise, as /metrics shows.
+func TestGCPercent(t *testing.T) {
+	for _, c := range []struct{ gogc, want string }{{"", "200"}, {"150", "150"}} {
+		t.Setenv("GOGC", c.gogc)
+		p := start(t, "")
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !regexp.MustCompile(`(?m)^go_gc_gogc_percent ` + c.want + `$`).Match(b) {
+			t.Errorf("GOGC=%q: want go_gc_gogc_percent %s in /metrics", c.gogc, c.want)
+		}
+	}
+}

@@ -141,7 +141,7 @@ type App struct {
 	metrics  *metrics.Metrics
 	// dash ends its live streams when HTTP shuts down.
 	dash *dashboard.Dashboard
-	mcp  *mcpserver.Server // nil without the sandbox routes
+	mcp  *lazyMCP // nil without the sandbox routes
 	// services start in order after the store and stop in reverse.
 	services []httpapi.Service
 	// onShutdown runs when HTTP starts shutting down, before it waits
@@ -269,36 +269,37 @@ func (a *App) handler() (http.Handler, error) {
 		return a.dash.Mount(r)
 	}
 	if !cfg.NoSandboxRoutes {
-		a.mcp = mcpserver.New(mcpserver.Config{
-			// The tools call the edge itself, in-process, with the sandbox
-			// token when the server has one.
-			API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if cfg.SandboxToken != "" {
-					r.Header.Set(httpapi.SandboxTokenHeader, cfg.SandboxToken)
-				}
-				edge.ServeHTTP(w, r)
-			}),
-			Store: a.store, BaseURL: a.loopbackURL, Logger: cfg.Logger,
-			MaxSessions: cfg.MCPMaxSessions, SessionIdle: cfg.MCPSessionIdle,
-			Extensions: []mcpserver.Extension{
-				mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
-				mcpserver.Partly(),
-				mcpserver.Partage(),
-				mcpserver.ServiceMobility(),
-				{Name: "documents", Resources: documentResources(docs)},
-			},
-		})
-		// The tools drive the sandbox: with a sandbox token, /mcp needs it too.
-		var mcpHandler http.Handler = a.mcp
-		if cfg.SandboxToken != "" {
-			mcpHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !httpapi.HoldsSandboxToken(r, cfg.SandboxToken) {
-					http.Error(w, "this server's MCP endpoint needs its sandbox token (x-sandbox-token or Authorization: Bearer)", http.StatusUnauthorized)
-					return
-				}
-				a.mcp.ServeHTTP(w, r)
+		// Made at the first MCP request (or `mockserver mcp`), not by every
+		// start-up: describing its tools takes a tenth of a start.
+		a.mcp = &lazyMCP{make: func() *mcpserver.Server {
+			return mcpserver.New(mcpserver.Config{
+				// The tools call the edge itself, in-process, with the sandbox
+				// token when the server has one.
+				API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if cfg.SandboxToken != "" {
+						r.Header.Set(httpapi.SandboxTokenHeader, cfg.SandboxToken)
+					}
+					edge.ServeHTTP(w, r)
+				}),
+				Store: a.store, BaseURL: a.loopbackURL, Logger: cfg.Logger,
+				MaxSessions: cfg.MCPMaxSessions, SessionIdle: cfg.MCPSessionIdle,
+				Extensions: []mcpserver.Extension{
+					mcpserver.Sandbox(mcpserver.PartlySubscribers()...),
+					mcpserver.Partly(),
+					mcpserver.Partage(),
+					mcpserver.ServiceMobility(),
+					{Name: "documents", Resources: documentResources(docs)},
+				},
 			})
-		}
+		}}
+		// The tools drive the sandbox: with a sandbox token, /mcp needs it too.
+		mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if cfg.SandboxToken != "" && !httpapi.HoldsSandboxToken(r, cfg.SandboxToken) {
+				http.Error(w, "this server's MCP endpoint needs its sandbox token (x-sandbox-token or Authorization: Bearer)", http.StatusUnauthorized)
+				return
+			}
+			a.mcp.get().ServeHTTP(w, r)
+		})
 		withDocs := mount
 		mount = func(r chi.Router) error {
 			if err := withDocs(r); err != nil {
@@ -392,7 +393,37 @@ func (a *App) loopbackURL() string {
 
 // MCP is the server's MCP server (for `mockserver mcp`, which serves it
 // over stdio); nil with the sandbox routes off.
-func (a *App) MCP() *mcpserver.Server { return a.mcp }
+func (a *App) MCP() *mcpserver.Server {
+	if a.mcp == nil {
+		return nil
+	}
+	return a.mcp.get()
+}
+
+// lazyMCP is the MCP server, made at its first use.
+type lazyMCP struct {
+	once sync.Once
+	make func() *mcpserver.Server
+	mu   sync.Mutex
+	s    *mcpserver.Server
+}
+
+func (l *lazyMCP) get() *mcpserver.Server {
+	l.once.Do(func() {
+		s := l.make()
+		l.mu.Lock()
+		l.s = s
+		l.mu.Unlock()
+	})
+	return l.s
+}
+
+// made is the server if it was made, else nil.
+func (l *lazyMCP) made() *mcpserver.Server {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s
+}
 
 // Store is the server's store (for tests).
 func (a *App) Store() store.Store { return a.store }
@@ -436,7 +467,9 @@ func (a *App) dropIdle(ctx context.Context) error {
 func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
 		if a.mcp != nil {
-			a.mcp.Close() // ends the MCP streams, which Shutdown would wait for
+			if s := a.mcp.made(); s != nil {
+				s.Close() // ends the MCP streams, which Shutdown would wait for
+			}
 		}
 		errs := []error{a.server.Shutdown(ctx)}
 		for i := len(a.services) - 1; i >= 0; i-- {

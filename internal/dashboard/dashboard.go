@@ -264,7 +264,11 @@ var pagesHTML string
 //go:embed static
 var staticFiles embed.FS
 
-var pages = template.Must(template.New("pages").Parse(pagesHTML))
+// pages are the templates, parsed at the first page asked for rather
+// than by every start-up (a test parses them).
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("pages").Parse(pagesHTML))
+})
 
 var staticTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
@@ -311,7 +315,7 @@ func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, err error)
 // slipped through could not run, and no framing.
 func (d *Dashboard) render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name, data); err != nil {
 		// The templates are fixed and their data built here; failing is a bug.
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

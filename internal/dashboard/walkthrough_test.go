@@ -135,7 +135,7 @@ func TestWalkthroughEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, "walkthrough", walkthroughData{Title: "t", Heading: heading, Blocks: blocks}); err != nil {
+	if err := pages().ExecuteTemplate(&buf, "walkthrough", walkthroughData{Title: "t", Heading: heading, Blocks: blocks}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

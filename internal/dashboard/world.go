@@ -255,7 +255,7 @@ func (d *Dashboard) live(ctx context.Context, tenant string, f journalFilter, cs
 		}
 	}
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, "live", ld); err != nil {
+	if err := pages().ExecuteTemplate(&buf, "live", ld); err != nil {
 		return nil, now, err
 	}
 	return buf.Bytes(), now, nil

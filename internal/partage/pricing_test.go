@@ -203,7 +203,7 @@ func TestFuelConstant(t *testing.T) {
 }
 
 func TestZIPTable(t *testing.T) {
-	if n := len(prefixes); n < 850 || n > 1000 {
+	if n := len(prefixes()); n < 850 || n > 1000 {
 		t.Fatalf("%d prefixes", n)
 	}
 	p, ok := LookupZIP("60612")

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // stop windows are local to the stop, whatever zoneinfo the host has
 )
@@ -29,7 +30,9 @@ type Prefix struct {
 	Zone     *time.Location
 }
 
-var prefixes = loadPrefixes(zip3CSV)
+// prefixes is the table, read at the first quote rather than by every
+// start-up (time zones are loaded from the system's database then).
+var prefixes = sync.OnceValue(func() map[string]Prefix { return loadPrefixes(zip3CSV) })
 
 func loadPrefixes(csv string) map[string]Prefix {
 	out := map[string]Prefix{}
@@ -66,7 +69,7 @@ func LookupZIP(code string) (Prefix, bool) {
 	if !validZIP(code) {
 		return Prefix{}, false
 	}
-	p, ok := prefixes[code[:3]]
+	p, ok := prefixes()[code[:3]]
 	return p, ok
 }
 

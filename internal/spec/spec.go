@@ -325,6 +325,9 @@ func distinct(ps []Problem) []Problem {
 // or "as a response" changes no outcome, yet costs: kin-openapi then deep
 // copies the value for every oneOf branch and sorts the property names of
 // every object it visits. The quick pass leaves the direction out then.
+// The keywords are looked for as bytes (a property named so counts too,
+// which errs on the safe side): decoding the documents here would cost
+// every start-up a tenth of its time.
 var directional = func() bool {
 	for _, raw := range mockserver.Documents {
 		if declaresReadOnlyOrWriteOnly(raw) {
@@ -334,10 +337,12 @@ var directional = func() bool {
 	return false
 }()
 
-// Every pass leaves the schema and the value out of kin-openapi's error
-// texts (DisableSchemaErrorDetails): a problem's message is its Reason, and
-// formatting the rejected value into every nested error (a oneOf's
-// branches wrap theirs) made refusing a wide body cost a second of CPU.
+// declaresReadOnlyOrWriteOnly reports whether a JSON document holds the
+// key "readOnly" or "writeOnly" (or a string spelled so) anywhere.
+func declaresReadOnlyOrWriteOnly(doc []byte) bool {
+	return bytes.Contains(doc, []byte(`"readOnly"`)) || bytes.Contains(doc, []byte(`"writeOnly"`))
+}
+
 var (
 	quickUndirected = []openapi3.SchemaValidationOption{openapi3.FailFast(), openapi3.DisableSchemaErrorDetails()}
 	quickAsRequest  = []openapi3.SchemaValidationOption{openapi3.FailFast(), openapi3.DisableSchemaErrorDetails(), openapi3.VisitAsRequest()}
@@ -354,43 +359,6 @@ func quickOptions(asRequest bool) []openapi3.SchemaValidationOption {
 	return quickAsResponse
 }
 
-// declaresReadOnlyOrWriteOnly reports whether a JSON document has a
-// "readOnly" or "writeOnly" key set to true at any depth. Property names
-// spelled so would count too, which errs on the safe side.
-func declaresReadOnlyOrWriteOnly(doc []byte) bool {
-	var root any
-	if err := json.Unmarshal(doc, &root); err != nil {
-		// Load reports the broken document; be conservative meanwhile.
-		return true
-	}
-	var walk func(any) bool
-	walk = func(n any) bool {
-		switch v := n.(type) {
-		case map[string]any:
-			if v["readOnly"] == true || v["writeOnly"] == true {
-				return true
-			}
-			for _, e := range v {
-				if walk(e) {
-					return true
-				}
-			}
-		case []any:
-			for _, e := range v {
-				if walk(e) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return walk(root)
-}
-
-// collect lists the problems of a validation error, one per failed
-// keyword. A nullable reference is a one-of of null and the referenced schema, so a
-// wrong value there fails both branches; the null branch's "value must be
-// a null" goes to nulls, reported only when nothing else is wrong.
 func collect(err error, out, nulls *[]Problem) {
 	var multi openapi3.MultiError
 	if errors.As(err, &multi) {

@@ -72,8 +72,9 @@ func TestDeclaresReadOnlyOrWriteOnly(t *testing.T) {
 		{`{"components":{"schemas":{"A":{"properties":{"x":{"type":"string"}}}}}}`, false},
 		{`{"components":{"schemas":{"A":{"properties":{"x":{"readOnly":true}}}}}}`, true},
 		{`{"a":[{"b":{"writeOnly":true}}]}`, true},
-		{`{"a":{"readOnly":false,"writeOnly":false}}`, false},
-		{`not json`, true},
+		{`{"a":{"readOnly":false,"writeOnly":false}}`, true}, // errs on the safe side
+		{`{"description":"readOnly"}`, true},
+		{`{"readonly":true}`, false},
 	}
 	for _, c := range cases {
 		if got := declaresReadOnlyOrWriteOnly([]byte(c.doc)); got != c.want {
