@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/textproto"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -86,10 +85,41 @@ func logger(r *http.Request) *slog.Logger {
 }
 
 var (
-	// TenantPattern is what a tenant name may be.
-	TenantPattern    = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
-	requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	// TenantPattern is what a tenant name may be: 1 to 64 of a-z, 0-9, _
+	// and -.
+	TenantPattern    = NewNamePattern(64, "abcdefghijklmnopqrstuvwxyz0123456789_-")
+	requestIDPattern = NewNamePattern(128, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 )
+
+// NamePattern matches names of 1 to a number of bytes, each one of a set.
+// (A regular expression with a counted repetition compiles to a state per
+// count, which every start-up pays for; this is a table.)
+type NamePattern struct {
+	max     int
+	allowed [256]bool
+}
+
+// NewNamePattern matches 1 to max bytes of allowed.
+func NewNamePattern(max int, allowed string) *NamePattern {
+	p := &NamePattern{max: max}
+	for i := 0; i < len(allowed); i++ {
+		p.allowed[allowed[i]] = true
+	}
+	return p
+}
+
+// MatchString says whether s is such a name.
+func (p *NamePattern) MatchString(s string) bool {
+	if len(s) == 0 || len(s) > p.max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !p.allowed[s[i]] {
+			return false
+		}
+	}
+	return true
+}
 
 // TenantHeaders select a private world; they are synonyms.
 var TenantHeaders = []string{"x-partifact-tenant", "x-mock-tenant"}
