@@ -162,58 +162,14 @@ func TestOpenAPI30Codegen(t *testing.T) {
 	// A server of its own: the walk-through names its world (walkthrough),
 	// as TestReadmeWalkthrough does on the shared one.
 	srv := sandbox.Start(t, sandbox.Options{Dedicated: true})
-	resp, err := http.Get(srv.URL + "/openapi-3.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc30, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /openapi-3.0.json: %d %v", resp.StatusCode, err)
-	}
-	d, err := openapi3.NewLoader().LoadFromData(doc30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.OpenAPI != "3.0.3" {
-		t.Fatalf("version %q", d.OpenAPI)
-	}
-	if err := d.Validate(context.Background()); err != nil {
-		t.Fatalf("the derived 3.0 document is invalid: %v", err)
-	}
+	doc30 := fetchDoc30(t, srv.URL+"/openapi-3.0.json")
 	for _, s := range []string{`"const"`, `"type": [`, `{"type": "null"}`} {
 		if strings.Contains(string(doc30), s) {
 			t.Errorf("3.0 document still has %s", s)
 		}
 	}
 
-	// Generate inside this module (testdata is outside ./... patterns) so the
-	// generated code builds against this module's pinned oapi-codegen runtime.
-	dir, err := os.MkdirTemp("testdata", "oapigen-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	spec30 := filepath.Join(dir, "openapi-3.0.json")
-	if err := os.WriteFile(spec30, doc30, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	run := func(name string, args ...string) string {
-		t.Helper()
-		out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-		return string(out)
-	}
-	run("go", "tool", "oapi-codegen", "-generate", "types,client", "-package", "main",
-		"-o", filepath.Join(dir, "client.go"), spec30)
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(clientMain), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run("go", "vet", "./"+dir)
+	dir, runClient := generateClient(t, "oapigen-", doc30, clientMain)
 	generated, err := os.ReadFile(filepath.Join(dir, "client.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -248,15 +204,7 @@ func TestOpenAPI30Codegen(t *testing.T) {
 	if len(steps) < 11 {
 		t.Fatalf("found %d walk-through steps in README.md, want at least 11", len(steps))
 	}
-	stepsFile := filepath.Join(dir, "steps.json")
-	b, err := json.Marshal(steps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(stepsFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := run("go", "run", "./"+dir, srv.URL, stepsFile)
+	out := runClient(srv.URL, writeJSON(t, filepath.Join(dir, "steps.json"), steps))
 	var got struct {
 		Steps []struct {
 			Status int
@@ -266,7 +214,7 @@ func TestOpenAPI30Codegen(t *testing.T) {
 		ExternalID string `json:"external_id"`
 		Status     string
 	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("generated client printed %q: %v", out, err)
 	}
 	if len(got.Steps) != len(steps) {
@@ -283,4 +231,86 @@ func TestOpenAPI30Codegen(t *testing.T) {
 	if got.ExternalID != "CCC-2026-04817" || got.Status != "parts_ordered" {
 		t.Fatalf("typed repairer.jobs.get read %q with status %q", got.ExternalID, got.Status)
 	}
+}
+
+// fetchDoc30 reads a derived 3.0 document from url and checks that it is a
+// valid OpenAPI 3.0.3 document.
+func fetchDoc30(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc30, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	d, err := openapi3.NewLoader().LoadFromData(doc30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.OpenAPI != "3.0.3" {
+		t.Fatalf("version %q", d.OpenAPI)
+	}
+	if err := d.Validate(context.Background()); err != nil {
+		t.Fatalf("the derived 3.0 document is invalid: %v", err)
+	}
+	return doc30
+}
+
+// generateClient has oapi-codegen v2.8.2 (a tool of this module) generate
+// a Go client of doc30, puts mainSrc beside it and vets the program. It
+// generates inside this module (testdata is outside ./... patterns) so
+// that the code builds against this module's pinned oapi-codegen runtime.
+// runClient runs the program with args and returns what it printed.
+func generateClient(t *testing.T, prefix string, doc30 []byte, mainSrc string) (dir string, runClient func(args ...string) []byte) {
+	t.Helper()
+	dir, err := os.MkdirTemp("testdata", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	spec30 := filepath.Join(dir, "openapi-3.0.json")
+	if err := os.WriteFile(spec30, doc30, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	run := func(name string, args ...string) {
+		t.Helper()
+		if out, err := exec.CommandContext(ctx, name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run("go", "tool", "oapi-codegen", "-generate", "types,client", "-package", "main",
+		"-o", filepath.Join(dir, "client.go"), spec30)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(mainSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("go", "vet", "./"+dir)
+	return dir, func(args ...string) []byte {
+		t.Helper()
+		var stderr bytes.Buffer
+		cmd := exec.CommandContext(ctx, "go", append([]string{"run", "./" + dir}, args...)...)
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("the generated client: %v\n%s%s", err, out, stderr.Bytes())
+		}
+		return out
+	}
+}
+
+// writeJSON writes v as JSON to path and returns path.
+func writeJSON(t *testing.T, path string, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

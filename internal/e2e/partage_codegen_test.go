@@ -1,20 +1,14 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/partifact/mockserver/sandbox"
 )
@@ -211,25 +205,7 @@ func TestPartageCodegen(t *testing.T) {
 	// A server of its own: the walk names its world (partage-walkthrough),
 	// as TestReadmePartage does on the shared one.
 	srv := sandbox.Start(t, sandbox.Options{Dedicated: true})
-	resp, err := http.Get(srv.URL + "/openapi-partage-3.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc30, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /openapi-partage-3.0.json: %d %v", resp.StatusCode, err)
-	}
-	d, err := openapi3.NewLoader().LoadFromData(doc30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.OpenAPI != "3.0.3" {
-		t.Fatalf("version %q", d.OpenAPI)
-	}
-	if err := d.Validate(context.Background()); err != nil {
-		t.Fatalf("the derived 3.0 document is invalid: %v", err)
-	}
+	doc30 := fetchDoc30(t, srv.URL+"/openapi-partage-3.0.json")
 
 	// The README's walk, as steps for the generated client.
 	readme, err := os.ReadFile("../../README.md")
@@ -277,46 +253,8 @@ func TestPartageCodegen(t *testing.T) {
 		}
 	}
 
-	// Generate inside this module (testdata is outside ./... patterns) so the
-	// generated code builds against this module's pinned oapi-codegen runtime.
-	dir, err := os.MkdirTemp("testdata", "oapigen-partage-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	spec30 := filepath.Join(dir, "openapi-partage-3.0.json")
-	if err := os.WriteFile(spec30, doc30, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	run := func(name string, args ...string) string {
-		t.Helper()
-		out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-		return string(out)
-	}
-	run("go", "tool", "oapi-codegen", "-generate", "types,client", "-package", "main",
-		"-o", filepath.Join(dir, "client.go"), spec30)
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(ptClientMain), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run("go", "vet", "./"+dir)
-	stepsFile := filepath.Join(dir, "steps.json")
-	b, err := json.Marshal(steps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(stepsFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, "go", "run", "./"+dir, srv.URL, stepsFile)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("the generated client: %v\n%s", err, out)
-	}
+	dir, runClient := generateClient(t, "oapigen-partage-", doc30, ptClientMain)
+	out := runClient(srv.URL, writeJSON(t, filepath.Join(dir, "steps.json"), steps))
 	var got struct {
 		Steps []struct {
 			Status int
