@@ -65,7 +65,21 @@ func (c *Controls) mountWebhooks(r chi.Router) error {
 	})
 	r.Route(WebhookPrefix, func(r chi.Router) {
 		r.Use(h.world)
-		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		sub := r
+		r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+			// The verbs the path takes, as HTTP asks of a 405 (HEAD
+			// wherever GET is).
+			var allow []string
+			path := chi.RouteContext(req.Context()).RoutePath
+			for _, v := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+				if sub.Match(chi.NewRouteContext(), v, path) {
+					allow = append(allow, v)
+					if v == http.MethodGet {
+						allow = append(allow, http.MethodHead)
+					}
+				}
+			}
+			w.Header().Set("Allow", strings.Join(allow, ", "))
 			refuse(w, http.StatusMethodNotAllowed, "method_not_allowed", "")
 		})
 		r.Post("/subscribe", h.subscribe)

@@ -163,6 +163,22 @@ func TestDeliveryLogAnswers(t *testing.T) {
 			t.Fatalf("%s: %d %+v, want %d %q", tc.name, code, out, tc.status, tc.reason)
 		}
 	}
+	// A 405 names the verbs the path takes, as HTTP asks.
+	for path, want := range map[string]string{"/__webhooks/subscribe": "POST", "/__webhooks/sink": "GET, HEAD, POST",
+		"/__webhooks/deliveries": "GET, HEAD"} {
+		req, err := http.NewRequest(http.MethodPut, s.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != want {
+			t.Errorf("PUT %s: %d, Allow %q, want 405 and %q", path, resp.StatusCode, resp.Header.Get("Allow"), want)
+		}
+	}
 }
 
 // TestSubscriptionCap: an integration has at most its cap of endpoints;
