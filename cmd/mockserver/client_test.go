@@ -250,25 +250,6 @@ func TestClientUnreachable(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a buffer written by a command's goroutine and read by
-// the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type forwarded struct {
 	path   string
 	header http.Header
@@ -296,7 +277,7 @@ func TestListenForwards(t *testing.T) {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	out, errs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- listen(ctx, []string{"--forward-to", rc.URL + "/hooks", "--url", a.URL(), "--tenant", tenant}, out, errs)
@@ -417,7 +398,7 @@ func TestClientSandboxToken(t *testing.T) {
 	t.Cleanup(rc.Close)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	out, errs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- listen(ctx, []string{"--forward-to", rc.URL, "--url", a.URL(), "--tenant", tenant, "--sandbox-token", "s3cret-token"}, out, errs)

@@ -77,6 +77,8 @@ type proc struct {
 	done chan struct{}
 }
 
+// syncBuffer is a buffer written by a process's or a command's goroutine
+// and read by the test.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
