@@ -46,6 +46,15 @@ type Store interface {
 	// Update runs fn in a read-write transaction of tenant. If fn returns an
 	// error nothing it wrote is kept. If fn returns ErrConflict (a concurrent
 	// writer won a race), the transaction is retried a few times.
+	//
+	// An insert (Insert…, AddEvent) may answer nil and be sent later, with
+	// the transaction's next statement or its commit (the Postgres store
+	// does so, to save a round trip per insert). When such an insert finds
+	// its key taken, the statement it went with fails, nothing fn wrote is
+	// kept, and fn runs again with every insert answered at its call, where
+	// the insert reports ErrConflict. So fn, like View's, may run more than
+	// once, and must not take for granted that a call after an insert
+	// succeeds.
 	Update(ctx context.Context, tenant string, fn func(Tx) error) error
 	// ResetTenant replaces the tenant's world by a freshly seeded one.
 	ResetTenant(ctx context.Context, tenant string) error

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -175,11 +176,12 @@ func (t *tx) do(sql string, args []any, read func(br results) error) error {
 	if !t.write && writes(sql) {
 		return errReadOnly
 	}
-	if t.opened && t.begun {
+	if t.opened && t.begun && len(t.later) == 0 {
 		return read(direct{t, sql, t.args(args)})
 	}
 	b := &pgx.Batch{}
 	opening, begin := !t.opened, false
+	later := t.queueLater(b)
 	switch {
 	case opening:
 		// A read whose first statement has led to more before begins a
@@ -196,11 +198,12 @@ func (t *tx) do(sql string, args []any, read func(br results) error) error {
 	}
 	b.Queue(sql, t.args(args)...)
 	br := t.q.SendBatch(t.ctx, b)
-	var err error
+	err := t.readLater(br, later)
 	switch {
+	case err != nil:
 	case opening:
 		err = t.readOpening(br, begin)
-	case b.Len() == 2: // BEGIN, then the statement
+	case b.Len() == later+2: // BEGIN, then the statement
 		_, err = br.Exec()
 	}
 	if err == nil {
@@ -208,6 +211,66 @@ func (t *tx) do(sql string, args []any, read func(br results) error) error {
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
+	}
+	return err
+}
+
+// errLater wraps the failure of a statement sent later (see insert): the
+// transaction is undone, and Update runs fn again, eager.
+var errLater = errors.New("postgres: a statement sent later failed")
+
+// deferrable says whether a statement whose only answer is an error may
+// be sent later: in a write that has begun, unless it runs eager.
+func (t *tx) deferrable() bool {
+	return t.write && t.opened && t.begun && !t.eager && t.fail == nil && !t.done
+}
+
+// queueLater queues the statements held for later into b, and says how
+// many.
+func (t *tx) queueLater(b *pgx.Batch) int {
+	n := len(t.later)
+	for _, st := range t.later {
+		b.Queue(st.sql, st.args...)
+	}
+	t.later = t.later[:0]
+	return n
+}
+
+// readLater reads the results of the n statements queueLater queued; the
+// first failure fails the transaction.
+func (t *tx) readLater(br pgx.BatchResults, n int) error {
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			return t.failWith(fmt.Errorf("%w: %w", errLater, err))
+		}
+	}
+	return nil
+}
+
+// commit sends what was held for later with the COMMIT, in one round
+// trip. A COMMIT of a transaction that failed answers ROLLBACK.
+func (t *tx) commit() error {
+	b := &pgx.Batch{}
+	later := t.queueLater(b)
+	if later == 0 {
+		tag, err := t.q.Exec(t.ctx, `COMMIT`)
+		return committed(tag, err)
+	}
+	b.Queue(`COMMIT`)
+	br := t.q.SendBatch(t.ctx, b)
+	err := t.readLater(br, later)
+	if err == nil {
+		err = committed(br.Exec())
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func committed(tag pgconn.CommandTag, err error) error {
+	if err == nil && tag.String() == "ROLLBACK" {
+		err = errors.New("postgres: the transaction failed earlier and was rolled back")
 	}
 	return err
 }

@@ -314,14 +314,21 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) View(ctx context.Context, tenant string, fn func(store.Tx) error) error {
-	return s.run(ctx, tenant, false, fn)
+	return s.run(ctx, tenant, false, false, fn)
 }
 
 // Update runs fn again when it lost a race: a conflict it reports itself, a
-// unique violation, a serialization failure or a deadlock.
+// unique violation, a serialization failure or a deadlock. When a
+// statement sent later failed (see insert), fn runs again at once, eager,
+// and that run does not count as an attempt: fn has not met the failure.
 func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	eager := false
 	for attempt := 1; ; attempt++ {
-		err := s.run(ctx, tenant, true, fn)
+		err := s.run(ctx, tenant, true, eager, fn)
+		if errors.Is(err, errLater) && !eager {
+			eager, attempt = true, attempt-1
+			continue
+		}
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return err
 		}
@@ -361,7 +368,7 @@ const tenantLockClass int32 = 0x6d6f636b // "mock"
 // writes (opening.go tells how each opens). A tenant met for the first
 // time is seeded, in its own transaction, and the transaction starts
 // over; so does a read that trusted an out-of-date cache.
-func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(store.Tx) error) error {
+func (s *Store) run(ctx context.Context, tenant string, write, eager bool, fn func(store.Tx) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.txTimeout)
 	defer cancel()
 	// A transaction starts with what the instance keeps of the tenant
@@ -393,7 +400,7 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 				return err
 			}
 		}
-		t := &tx{ctx: ctx, s: s, q: conn, tenant: tenant, write: write, lazy: lazy, snapshot: snap}
+		t := &tx{ctx: ctx, s: s, q: conn, tenant: tenant, write: write, eager: eager, lazy: lazy, snapshot: snap}
 		if !lazy {
 			err = t.open(true)
 		}
@@ -429,12 +436,12 @@ func (s *Store) run(ctx context.Context, tenant string, write bool, fn func(stor
 		}
 		t.done = true
 		if t.begun {
-			tag, err := conn.Exec(ctx, `COMMIT`)
-			if err == nil && tag.String() == "ROLLBACK" {
-				err = errors.New("postgres: the transaction failed earlier and was rolled back")
-			}
-			if err != nil {
-				conn.Release() // a connection left inside a transaction is closed, not reused
+			if err := t.commit(); err != nil {
+				if errors.Is(err, errLater) {
+					t.rollback(conn) // the transaction failed: it is still open
+				} else {
+					conn.Release() // a connection left inside a transaction is closed, not reused
+				}
 				return err
 			}
 		}

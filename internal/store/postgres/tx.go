@@ -50,10 +50,21 @@ type tx struct {
 	// wroteCached: the transaction changed what snapshots hold, which it
 	// then reads from the database.
 	wroteCached bool
+	// later: a write's statements sent with its next statement or its
+	// COMMIT (see insert); eager: none may wait so (a run again after
+	// one of them failed).
+	later []statement
+	eager bool
 	// fail ends the transaction whatever fn makes of it (stale cache, no
 	// tenant, a failed opening); done: fn has returned.
 	fail error
 	done bool
+}
+
+// statement is one statement and its arguments, the tenant first.
+type statement struct {
+	sql  string
+	args []any
 }
 
 var errDone = errors.New("postgres: transaction used after its function returned")
@@ -96,7 +107,20 @@ func (t *tx) exec(sql string, args ...any) (tag pgconn.CommandTag, err error) {
 // insert runs an INSERT … ON CONFLICT DO NOTHING: a row not written means a
 // key was taken. Unlike a unique violation this leaves the transaction
 // usable, as the memory store's transactions stay after an ErrConflict.
+//
+// In a write that has opened, the INSERT is instead sent later, plain,
+// with the transaction's next statement or its COMMIT, in the same round
+// trip: most inserts are of rows that are new, and fn then goes on without
+// waiting for the database. Should the row exist after all, the INSERT
+// fails, everything after it in the transaction is undone (Postgres
+// ignores the rest of a batch after an error, the COMMIT included), and
+// Update runs fn again with every statement waited for (eager), where it
+// meets ErrConflict as above.
 func (t *tx) insert(sql string, args ...any) error {
+	if t.deferrable() {
+		t.later = append(t.later, statement{sql, t.args(args)})
+		return nil
+	}
 	tag, err := t.exec(sql+` ON CONFLICT DO NOTHING`, args...)
 	if err == nil && tag.RowsAffected() == 0 {
 		return store.ErrConflict
@@ -110,6 +134,10 @@ func (t *tx) insert(sql string, args ...any) error {
 // again. Should it be taken all the same, the answer is ErrConflict as
 // insert's, but the transaction cannot go on: Update runs it again.
 func (t *tx) insertNew(sql string, args ...any) error {
+	if t.deferrable() {
+		t.later = append(t.later, statement{sql, t.args(args)})
+		return nil
+	}
 	_, err := t.exec(sql, args...)
 	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" {
 		return store.ErrConflict
