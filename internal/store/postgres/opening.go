@@ -237,11 +237,17 @@ func (t *tx) queueLater(b *pgx.Batch) int {
 }
 
 // readLater reads the results of the n statements queueLater queued; the
-// first failure fails the transaction.
+// first failure fails the transaction. Only a failure the database
+// reported is errLater, which runs fn again: then the database has undone
+// the transaction. A lost connection may have lost the answer to a COMMIT
+// that took effect, so that failure is given as it is.
 func (t *tx) readLater(br pgx.BatchResults, n int) error {
 	for range n {
 		if _, err := br.Exec(); err != nil {
-			return t.failWith(fmt.Errorf("%w: %w", errLater, err))
+			if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) {
+				err = fmt.Errorf("%w: %w", errLater, err)
+			}
+			return t.failWith(err)
 		}
 	}
 	return nil
