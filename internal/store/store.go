@@ -75,7 +75,8 @@ type Store interface {
 // A record a lookup returns may share what its pointers and slices point
 // to with the store (the memory store's jobs do, so that a read copies
 // nothing): change a record by setting its fields to new values, never by
-// writing through them, then write it back.
+// writing through them, then write it back. The same holds for a record
+// given to an insert: the memory store may keep what it points to.
 type Tx interface {
 	// Now is the tenant's clock, fixed for the transaction: the wall clock
 	// plus the tenant's clock offset.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -109,3 +110,60 @@ func TestInsertSentLater(t *testing.T) {
 		t.Errorf("fn ran %d times, want %d (one sent later, then %d attempts)", runs, want, want-1)
 	}
 }
+
+// TestHeldInsertWritesWhatWasGiven: pgx encodes a statement's arguments
+// when it sends them, so an insert held for later is copied at its call:
+// what fn changes afterwards through the record's pointers and slices
+// does not reach the database.
+func TestHeldInsertWritesWhatWasGiven(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, pgtest.New(t))
+	defer s.Close()
+	j := job("GIVEN")
+	claim := "CLM-GIVEN"
+	j.ClaimNumber, j.Images = &claim, []string{"https://example.test/given.jpg"}
+	want := j
+	want.ExternalID, want.ClaimNumber, want.Images = ptr("GIVEN"), ptr("CLM-GIVEN"), []string{"https://example.test/given.jpg"}
+	event := store.Event{ID: uuid.New(), Type: "repairer.job.inserted", OrganizationID: seed.RepairerOrgID,
+		Role: store.RoleRepairer, ObjectType: "job", ObjectID: j.ID, Payload: []byte(`{"n":1}`), CreatedAt: j.CreatedAt}
+	err := s.Update(ctx, "given", func(tx store.Tx) error {
+		if _, err := tx.JobByExternal(seed.RepairerOrgID, "NONE"); !errors.Is(err, store.ErrNotFound) {
+			return err // the opening, so that the inserts below are held
+		}
+		if err := tx.InsertJob(j); err != nil {
+			return err
+		}
+		if err := tx.AddEvent(event); err != nil {
+			return err
+		}
+		*j.ExternalID, *j.ClaimNumber, j.Images[0] = "CHANGED", "CLM-CHANGED", "https://example.test/changed.jpg"
+		event.Payload[1] = 'x'
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, "given", func(tx store.Tx) error {
+		got, err := tx.JobByExternal(seed.RepairerOrgID, "GIVEN")
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("job:\n got  %+v\n want %+v", got, want)
+		}
+		events, err := tx.Events()
+		if err != nil {
+			return err
+		}
+		if p := string(events[len(events)-1].Payload); p != `{"n":1}` {
+			t.Errorf("event payload %s, want {\"n\":1}", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

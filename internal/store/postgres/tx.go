@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,8 +118,7 @@ func (t *tx) exec(sql string, args ...any) (tag pgconn.CommandTag, err error) {
 // Update runs fn again with every statement waited for (eager), where it
 // meets ErrConflict as above.
 func (t *tx) insert(sql string, args ...any) error {
-	if t.deferrable() {
-		t.later = append(t.later, statement{sql, t.args(args)})
+	if t.hold(sql, args) {
 		return nil
 	}
 	tag, err := t.exec(sql+` ON CONFLICT DO NOTHING`, args...)
@@ -128,14 +128,86 @@ func (t *tx) insert(sql string, args ...any) error {
 	return err
 }
 
+// hold keeps an insert to be sent later (see insert), when the write
+// allows it and each argument can be copied: pgx encodes arguments only
+// when it sends them, and what fn changes after its call must not reach
+// the database. An argument of another kind (a value pgx would encode as
+// JSON, say) sends the insert at once.
+func (t *tx) hold(sql string, args []any) bool {
+	if !t.deferrable() {
+		return false
+	}
+	st := statement{sql, make([]any, 0, len(args)+1)}
+	st.args = append(st.args, t.tenant)
+	for _, a := range args {
+		c, ok := detached(param(a))
+		if !ok {
+			return false
+		}
+		st.args = append(st.args, c)
+	}
+	t.later = append(t.later, st)
+	return true
+}
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	uuidType = reflect.TypeFor[pgtype.UUID]()
+)
+
+// detached is a, sharing no memory with it: a value of a basic kind, a
+// time or a uuid as it is, a pointer to one as its value (nil as nil), a
+// slice of them (bytes included) or of byte slices as a copy. ok is false
+// for any other kind.
+func detached(a any) (c any, ok bool) {
+	if a == nil {
+		return nil, true
+	}
+	v := reflect.ValueOf(a)
+	switch {
+	case scalar(v.Type()):
+		return a, true
+	case v.Kind() == reflect.Pointer && scalar(v.Type().Elem()):
+		if v.IsNil() {
+			return nil, true
+		}
+		return v.Elem().Interface(), true
+	case v.Kind() == reflect.Slice && (scalar(v.Type().Elem()) || v.Type().Elem().Kind() == reflect.Slice && v.Type().Elem().Elem().Kind() == reflect.Uint8):
+		if v.IsNil() {
+			return a, true
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(out, v)
+		if v.Type().Elem().Kind() == reflect.Slice {
+			for i := range out.Len() {
+				if e := out.Index(i); !e.IsNil() {
+					e.Set(reflect.AppendSlice(reflect.MakeSlice(e.Type(), 0, e.Len()), e))
+				}
+			}
+		}
+		return out.Interface(), true
+	}
+	return nil, false
+}
+
+// scalar: a type whose values share no memory that can change.
+func scalar(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64, reflect.String:
+		return true
+	}
+	return t == timeType || t == uuidType
+}
+
 // insertNew runs an INSERT of a row whose key was just made at random (an
 // event's, a delivery's id): it cannot be taken, so the insert need not
 // be speculative as insert's are, which costs the database about as much
 // again. Should it be taken all the same, the answer is ErrConflict as
 // insert's, but the transaction cannot go on: Update runs it again.
 func (t *tx) insertNew(sql string, args ...any) error {
-	if t.deferrable() {
-		t.later = append(t.later, statement{sql, t.args(args)})
+	if t.hold(sql, args) {
 		return nil
 	}
 	_, err := t.exec(sql, args...)
