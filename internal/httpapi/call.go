@@ -248,8 +248,11 @@ func (p *pipeline) call(rt *route, w http.ResponseWriter, r *http.Request, o *Ou
 		if faults {
 			// Faults are read in the call's own transaction, so a call with
 			// no fault set costs no extra round trip.
-			if f, err := pickFault(tx, rt.key); err != nil || f != nil {
-				return errors.Join(err, faultHit{f})
+			switch f, err := pickFault(tx, rt.key); {
+			case err != nil:
+				return err // no fault was picked: nothing to inject
+			case f != nil:
+				return faultHit{f}
 			}
 		}
 		if check != nil {

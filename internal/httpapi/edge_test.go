@@ -476,3 +476,30 @@ func TestOnlyServerFailuresAreLoggedAsErrors(t *testing.T) {
 		t.Fatalf("the server's own failure logged %d times, want once:\n%s", n, logs.String())
 	}
 }
+
+// faultsUnreadable is a store whose transactions fail to read faults.
+type faultsUnreadable struct{ *memory.Store }
+
+type faultsUnreadableTx struct{ store.Tx }
+
+func (faultsUnreadableTx) Faults(string) ([]store.Fault, error) {
+	return nil, errors.New("faults unreadable")
+}
+
+func (s faultsUnreadable) View(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	return s.Store.View(ctx, tenant, func(tx store.Tx) error { return fn(faultsUnreadableTx{tx}) })
+}
+
+// TestFaultsUnreadable: a store that fails to say whether a call has a
+// fault fails the call as any store failure does, without a panic.
+func TestFaultsUnreadable(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	srv := newEdgeLogging(t, faultsUnreadable{memory.New()}, nil, logs)
+	if status, _, body := do(t, "GET", srv.URL+"/test/items/7", ""); status != 500 {
+		t.Fatalf("with faults unreadable: %d %s", status, body)
+	}
+	if l := logs.String(); strings.Contains(l, "panic") || !strings.Contains(l, "faults unreadable") {
+		t.Fatalf("the log should name the store's failure, without a panic:\n%s", l)
+	}
+}
