@@ -137,14 +137,13 @@ func (t *tx) hold(sql string, args []any) bool {
 	if !t.deferrable() {
 		return false
 	}
-	st := statement{sql, make([]any, 0, len(args)+1)}
-	st.args = append(st.args, t.tenant)
-	for _, a := range args {
-		c, ok := detached(param(a))
+	st := statement{sql, t.args(args)}
+	for i, a := range st.args {
+		c, ok := detached(a)
 		if !ok {
 			return false
 		}
-		st.args = append(st.args, c)
+		st.args[i] = c
 	}
 	t.later = append(t.later, st)
 	return true
