@@ -111,7 +111,7 @@ func update(t *testing.T, s store.Store, tenant string, fn func(store.Tx) error)
 // updateTaken runs fn, which inserts keys that are taken and hands what
 // each of those inserts answered to taken. A store refuses such an insert
 // with ErrConflict at the call, or sends it later and then runs fn again,
-// where the call refuses it (store.Tx); either way every call given to
+// where the call refuses it (Store.Update); either way every call given to
 // taken is refused in the run that commits.
 func updateTaken(t *testing.T, s store.Store, tenant string, fn func(tx store.Tx, taken func(error)) error) {
 	t.Helper()
