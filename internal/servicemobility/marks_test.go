@@ -29,11 +29,8 @@ func TestEveryElementIsMarkedOrKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := marks.Check(root, facts)
-	for _, p := range rep.Unmarked {
-		t.Errorf("%s: neither marked x-fidelity: designed nor listed in %s", p, vendorFacts)
-	}
-	for _, p := range rep.Stale {
-		t.Errorf("%s is listed in %s but names no unmarked element or limit of the document", p, vendorFacts)
+	for _, problem := range rep.Problems(vendorFacts, "the document") {
+		t.Error(problem)
 	}
 	if len(rep.Designed) < 20 {
 		t.Fatalf("only %d designed elements found: the walk is broken", len(rep.Designed))

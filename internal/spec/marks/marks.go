@@ -31,6 +31,19 @@ type Report struct {
 	Used, Designed map[string]bool
 }
 
+// Problems says each unmarked element and each stale fact in a sentence,
+// naming the facts' file and the document.
+func (r Report) Problems(factsFile, doc string) []string {
+	var out []string
+	for _, p := range r.Unmarked {
+		out = append(out, fmt.Sprintf("%s: neither marked x-fidelity: designed nor listed in %s", p, factsFile))
+	}
+	for _, p := range r.Stale {
+		out = append(out, fmt.Sprintf("%s is listed in %s but names no unmarked element or limit of %s", p, factsFile, doc))
+	}
+	return out
+}
+
 // Check walks every operation of the document (under paths and webhooks),
 // the parameters and schemas each reaches, then the component schemas
 // none reaches. facts are the vendor's elements, by JSON pointer.
